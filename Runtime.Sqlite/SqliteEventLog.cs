@@ -1,0 +1,186 @@
+using GrainStream.Storage;
+using GrainStream.Streams;
+using Microsoft.Data.Sqlite;
+
+namespace GrainStream.Sqlite;
+
+/// <summary>Stream history in a <see cref="SqliteDatabase"/>: one <c>stream_log</c> row per stream
+/// (its epoch and retained range) and one <c>stream_event</c> row per retained event.</summary>
+/// <remarks>
+/// <para>A new stream's epoch is the current unix time in milliseconds, raised when needed so that it is
+/// greater than every epoch this process handed out or found in the file. It is stored, so an existing
+/// stream keeps its epoch across restarts and tokens held by clients stay valid.</para>
+/// <para>An append is one write transaction however many events it carries: callers batch (group
+/// commit) and pay for one commit per batch.</para>
+/// <para>Retention: once a stream holds more than <see cref="SqliteStorageOptions.MaxEventsPerStream"/>
+/// plus a tenth, the append cuts it back to exactly <see cref="SqliteStorageOptions.MaxEventsPerStream"/>
+/// with one range delete and advances the first sequence. Trimming in bulk means a steadily growing
+/// stream pays for a delete once per tenth of its retention instead of on every append; the price is
+/// that a stream may hold up to 10% more than the limit. Events of a batch that would be trimmed at
+/// once are not written at all.</para>
+/// </remarks>
+public sealed class SqliteEventLog : IEventLog
+{
+    private const string SelectPosition = "SELECT epoch, first_seq, last_seq FROM stream_log WHERE stream_ns = $ns AND stream_key = $key";
+    private const string InsertLog = "INSERT INTO stream_log (stream_ns, stream_key, epoch, first_seq, last_seq) VALUES ($ns, $key, $epoch, 1, 0)";
+    private const string DeleteEvents = "DELETE FROM stream_event WHERE stream_ns = $ns AND stream_key = $key";
+    private const string InsertEvent = "INSERT INTO stream_event (stream_ns, stream_key, seq, event_name, ts, payload) VALUES ($ns, $key, $seq, $name, $ts, $payload)";
+    private const string DeleteEventsBefore = "DELETE FROM stream_event WHERE stream_ns = $ns AND stream_key = $key AND seq < $first";
+    private const string UpdateRange = "UPDATE stream_log SET first_seq = $first, last_seq = $last WHERE stream_ns = $ns AND stream_key = $key";
+    // Joined so that the epoch and the events come from the same snapshot.
+    private const string SelectEvents = """
+        SELECT l.epoch, e.seq, e.event_name, e.ts, e.payload
+        FROM stream_event e JOIN stream_log l ON l.stream_ns = e.stream_ns AND l.stream_key = e.stream_key
+        WHERE e.stream_ns = $ns AND e.stream_key = $key AND e.seq > $after
+        ORDER BY e.seq
+        LIMIT $max
+        """;
+
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _timeProvider;
+    private readonly long _maxEvents;
+    private readonly long _trimThreshold;
+
+    /// <summary>Keeps stream history in <paramref name="database"/>; new epochs come from the clock of <paramref name="timeProvider"/>.</summary>
+    public SqliteEventLog(SqliteDatabase database, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _database = database;
+        _timeProvider = timeProvider;
+        _maxEvents = database.MaxEventsPerStream;
+        _trimThreshold = _maxEvents + _maxEvents / 10;
+    }
+
+    /// <inheritdoc/>
+    public async Task<EventLogPosition> OpenAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    {
+        Validate(streamId);
+        // Streams are opened far more often than created: look first without queuing behind writers.
+        var existing = await _database.ReadAsync(session => Position(session, streamId), cancellationToken).ConfigureAwait(false);
+        if (existing is not null) return existing;
+        return await _database.WriteAsync(session =>
+        {
+            if (Position(session, streamId) is { } position) return position;
+            var epoch = StreamEpochs.Next(_timeProvider);
+            // Events can only be left over if someone removed the log row by hand; never let them
+            // reappear under the new epoch.
+            Keyed(session.Command(DeleteEvents), streamId).ExecuteNonQuery();
+            Keyed(session.Command(InsertLog), streamId).With("$epoch", epoch).ExecuteNonQuery();
+            return new EventLogPosition(epoch, 1, 0);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public Task AppendAsync(StreamId streamId, IReadOnlyList<StreamEvent> events, CancellationToken cancellationToken = default)
+    {
+        Validate(streamId);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0) return Task.CompletedTask;
+        CheckBatch(streamId, events);
+        return _database.WriteAsync(session =>
+        {
+            var position = Position(session, streamId)
+                ?? throw new EventLogConflictException($"Cannot append to stream {streamId}: it has no log (it was never opened, or was removed).");
+            var first = events[0].Token;
+            if (first.Epoch != position.Epoch)
+            {
+                throw new EventLogConflictException($"Cannot append to stream {streamId}: the events belong to epoch {first.Epoch} but the log is at epoch {position.Epoch} (the stream was re-created).");
+            }
+            if (first.Sequence != position.LastSequence + 1)
+            {
+                throw new EventLogConflictException($"Cannot append to stream {streamId} at sequence {first.Sequence}: the log's last sequence is {position.LastSequence}, so the next must be {position.LastSequence + 1} (another writer appended first, or events were skipped).");
+            }
+
+            var last = position.LastSequence + events.Count;
+            var firstRetained = last - position.FirstSequence + 1 > _trimThreshold ? last - _maxEvents + 1 : position.FirstSequence;
+            InsertEvents(session, streamId, events, firstRetained);
+            if (firstRetained > position.FirstSequence)
+            {
+                Keyed(session.Command(DeleteEventsBefore), streamId).With("$first", firstRetained).ExecuteNonQuery();
+            }
+            Keyed(session.Command(UpdateRange), streamId).With("$first", firstRetained).With("$last", last).ExecuteNonQuery();
+            return last;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<StreamEvent>> ReadAsync(StreamId streamId, long afterSequence, int maxCount, CancellationToken cancellationToken = default)
+    {
+        Validate(streamId);
+        if (maxCount <= 0) return Task.FromResult<IReadOnlyList<StreamEvent>>([]);
+        return _database.ReadAsync<IReadOnlyList<StreamEvent>>(session =>
+        {
+            var command = Keyed(session.Command(SelectEvents), streamId).With("$after", afterSequence).With("$max", maxCount);
+            using var reader = command.ExecuteReader();
+            var events = new List<StreamEvent>(Math.Min(maxCount, 256));
+            while (reader.Read())
+            {
+                events.Add(new StreamEvent(
+                    streamId,
+                    new StreamSequenceToken(reader.GetInt64(0), reader.GetInt64(1)),
+                    reader.GetString(2),
+                    new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
+                    reader.GetBlob(4)));
+            }
+            return events;
+        }, cancellationToken);
+    }
+
+    private static void InsertEvents(SqliteSession session, StreamId streamId, IReadOnlyList<StreamEvent> events, long firstRetained)
+    {
+        // One prepared statement for the whole batch; only the per-event parameters change.
+        var insert = Keyed(session.Command(InsertEvent), streamId);
+        var sequence = insert.Parameter("$seq");
+        var name = insert.Parameter("$name");
+        var timestamp = insert.Parameter("$ts");
+        var payload = insert.Parameter("$payload");
+        for (var i = 0; i < events.Count; i++)
+        {
+            var streamEvent = events[i];
+            if (streamEvent.Token.Sequence < firstRetained) continue;
+            sequence.Value = streamEvent.Token.Sequence;
+            name.Value = streamEvent.EventName;
+            timestamp.Value = streamEvent.Timestamp.UtcTicks;
+            payload.Value = SqliteCommandExtensions.ToBlob(streamEvent.Payload);
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Rejects a batch that is not consecutive in itself, before taking the writer.</summary>
+    private static void CheckBatch(StreamId streamId, IReadOnlyList<StreamEvent> events)
+    {
+        var first = events[0].Token;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var streamEvent = events[i] ?? throw new ArgumentException($"Event {i} of the batch is null.", nameof(events));
+            if (streamEvent.StreamId != streamId)
+            {
+                throw new ArgumentException($"Event {i} of the batch belongs to stream {streamEvent.StreamId}, not {streamId}.", nameof(events));
+            }
+            if (streamEvent.Token.Epoch != first.Epoch)
+            {
+                throw new EventLogConflictException($"Cannot append to stream {streamId}: event {i} of the batch has epoch {streamEvent.Token.Epoch} but the first has epoch {first.Epoch}.");
+            }
+            if (streamEvent.Token.Sequence != first.Sequence + i)
+            {
+                throw new EventLogConflictException($"Cannot append to stream {streamId}: event {i} of the batch has sequence {streamEvent.Token.Sequence} but must have {first.Sequence + i}; sequences must be consecutive.");
+            }
+            ArgumentNullException.ThrowIfNull(streamEvent.EventName, nameof(events));
+        }
+    }
+
+    private static EventLogPosition? Position(SqliteSession session, StreamId streamId)
+    {
+        using var reader = Keyed(session.Command(SelectPosition), streamId).ExecuteReader();
+        return reader.Read() ? new EventLogPosition(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
+    }
+
+    private static SqliteCommand Keyed(SqliteCommand command, StreamId streamId)
+        => command.With("$ns", streamId.Namespace).With("$key", streamId.Key);
+
+    private static void Validate(StreamId streamId)
+    {
+        if (streamId.Namespace is null || streamId.Key is null) throw new ArgumentException("The stream id is the default (empty) value.", nameof(streamId));
+    }
+}

@@ -1,0 +1,188 @@
+using System.Threading.Channels;
+using GrainStream.Runtime.Catalog;
+using GrainStream.Runtime.Messaging;
+using GrainStream.Runtime.Scheduling;
+using GrainStream.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace GrainStream.Runtime.Streams;
+
+/// <summary>One subscription at its subscriber. Deliveries are processed one at a time in arrival
+/// order (as turns of the owning activation for grain subscribers); each event is checked against
+/// the last one delivered, so a duplicate is dropped and a gap triggers a replay from the hub
+/// instead of reaching the observer.</summary>
+internal sealed class LocalStreamSubscription : StreamSubscriptionHandle
+{
+    private readonly StreamRuntime _runtime;
+    private readonly IStreamObserver _observer;
+    private readonly Channel<StreamDelivery> _inbox = Channel.CreateUnbounded<StreamDelivery>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopped = new();
+    private readonly StreamSequenceToken? _requested;
+    private readonly Lock _gate = new();
+    private StreamSequenceToken? _lastValue;
+    private int _resubscribing;
+
+    private StreamSequenceToken? _last
+    {
+        get { lock (_gate) return _lastValue; }
+        set { lock (_gate) _lastValue = value; }
+    }
+
+    public LocalStreamSubscription(StreamRuntime runtime, StreamId streamId, IStreamObserver observer, StreamSequenceToken? after, Activation? owner)
+    {
+        _runtime = runtime;
+        _observer = observer;
+        _requested = after;
+        _last = after;
+        StreamId = streamId;
+        Owner = owner;
+        _ = ProcessAsync();
+    }
+
+    public override Guid SubscriptionId { get; } = Guid.NewGuid();
+
+    public override StreamId StreamId { get; }
+
+    public override StreamSequenceToken? LastDelivered => _last is { Sequence: > 0 } last ? last : null;
+
+    public Activation? Owner { get; }
+
+    public SiloAddress? HubSilo { get; private set; }
+
+    public async Task SubscribeAtHubAsync()
+    {
+        var result = await _runtime.Hub(StreamId).Subscribe(_runtime.SubscriberInfo(SubscriptionId), _last ?? _requested).ConfigureAwait(false);
+        HubSilo = result.HubSilo;
+    }
+
+    public void Enqueue(StreamDelivery delivery) => _inbox.Writer.TryWrite(delivery);
+
+    private async Task ProcessAsync()
+    {
+        try
+        {
+            await foreach (var delivery in _inbox.Reader.ReadAllAsync(_stopped.Token).ConfigureAwait(false))
+            {
+                if (Owner is { } owner) await RunAsTurnAsync(owner, delivery).ConfigureAwait(false);
+                else await HandleAsync(delivery).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception exception)
+        {
+            _runtime.Logger.LogError(exception, "Stream subscription {SubscriptionId} on {StreamId} stopped", SubscriptionId, StreamId);
+        }
+    }
+
+    private Task RunAsTurnAsync(Activation owner, StreamDelivery delivery)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        owner.Enqueue(new DelegateWorkItem(async () =>
+        {
+            try
+            {
+                await HandleAsync(delivery);
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        }, onReject: _ => done.TrySetResult()));
+        return done.Task;
+    }
+
+    private async ValueTask HandleAsync(StreamDelivery delivery)
+    {
+        if (delivery.Truncated is { } truncated)
+        {
+            _last = new StreamSequenceToken(truncated.FirstAvailable.Epoch, truncated.FirstAvailable.Sequence - 1);
+            await CallObserverAsync(() => _observer.OnHistoryTruncatedAsync(truncated));
+        }
+        foreach (var streamEvent in delivery.Events)
+        {
+            if (_stopped.IsCancellationRequested) return;
+            var token = streamEvent.Token;
+            if (_last is { } last)
+            {
+                var sameEpoch = last.Epoch == token.Epoch || last.Epoch == 0;
+                if (sameEpoch && token.Sequence <= last.Sequence) continue; // already delivered
+                if (!sameEpoch || token.Sequence != last.Sequence + 1)
+                {
+                    _runtime.Logger.LogDebug("Gap in {StreamId} after {Last}: got {Token}; replaying", StreamId, last, token);
+                    Resubscribe();
+                    return;
+                }
+            }
+            await CallObserverAsync(() => _observer.OnNextAsync(streamEvent));
+            _last = token;
+        }
+    }
+
+    private async ValueTask CallObserverAsync(Func<ValueTask> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (Exception exception)
+        {
+            _runtime.Logger.LogWarning(exception, "Observer of {StreamId} threw; the subscription continues", StreamId);
+        }
+    }
+
+    /// <summary>Subscribes again from the last delivered position, retrying with back-off until it
+    /// works or the subscription ends.</summary>
+    public void Resubscribe()
+    {
+        if (_stopped.IsCancellationRequested || Interlocked.Exchange(ref _resubscribing, 1) == 1) return;
+        _ = ResubscribeAsync();
+    }
+
+    private async Task ResubscribeAsync()
+    {
+        var delay = _runtime.Options.ResubscribeBackoff;
+        try
+        {
+            while (!_stopped.IsCancellationRequested)
+            {
+                try
+                {
+                    await SubscribeAtHubAsync().ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception exception)
+                {
+                    _runtime.Logger.LogDebug(exception, "Re-subscribing to {StreamId} failed; retrying in {Delay}", StreamId, delay);
+                }
+                await Task.Delay(delay, _stopped.Token).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _resubscribing, 0);
+        }
+    }
+
+    public override async Task UnsubscribeAsync()
+    {
+        if (_stopped.IsCancellationRequested) return;
+        _stopped.Cancel();
+        _inbox.Writer.TryComplete();
+        _runtime.Remove(this);
+        Owner?.StreamSubscriptions.TryRemove(SubscriptionId, out _);
+        try
+        {
+            await _runtime.Hub(StreamId).Unsubscribe(SubscriptionId).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            _runtime.Logger.LogDebug(exception, "Unsubscribing {SubscriptionId} from {StreamId} failed; the hub drops it when it cannot deliver", SubscriptionId, StreamId);
+        }
+    }
+}
