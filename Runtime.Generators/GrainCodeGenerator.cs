@@ -34,7 +34,8 @@ public sealed class GrainCodeGenerator : IIncrementalGenerator
 
         var interfaces = context.SyntaxProvider
             .CreateSyntaxProvider(
-                static (node, _) => node is InterfaceDeclarationSyntax,
+                // A grain interface or class names a base in at least one of its declarations.
+                static (node, _) => node is InterfaceDeclarationSyntax { BaseList: not null },
                 static (syntax, cancellationToken) => AnalyzeInterface(syntax, cancellationToken))
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
@@ -42,7 +43,7 @@ public sealed class GrainCodeGenerator : IIncrementalGenerator
 
         var classes = context.SyntaxProvider
             .CreateSyntaxProvider(
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null },
                 static (syntax, cancellationToken) => AnalyzeClass(syntax, cancellationToken))
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
@@ -55,7 +56,7 @@ public sealed class GrainCodeGenerator : IIncrementalGenerator
 
     private static GrainInterfaceModel? AnalyzeInterface(GeneratorSyntaxContext syntax, CancellationToken cancellationToken)
     {
-        if (DeclaredOnce(syntax, cancellationToken) is not { } type) return null;
+        if (DeclaredOnce(syntax, cancellationToken) is not { } type || !KnownTypes.MayBeGrainInterface(type)) return null;
         return KnownTypes.Resolve(syntax.SemanticModel.Compilation) is { } known
             ? InterfaceAnalyzer.Analyze(type, known, cancellationToken)
             : null;
@@ -63,19 +64,24 @@ public sealed class GrainCodeGenerator : IIncrementalGenerator
 
     private static GrainClassModel? AnalyzeClass(GeneratorSyntaxContext syntax, CancellationToken cancellationToken)
     {
-        if (DeclaredOnce(syntax, cancellationToken) is not { } type) return null;
+        if (DeclaredOnce(syntax, cancellationToken) is not { } type || !KnownTypes.MayBeGrainClass(type)) return null;
         return KnownTypes.Resolve(syntax.SemanticModel.Compilation) is { } known
             ? GrainClassAnalyzer.Analyze(type, known, cancellationToken)
             : null;
     }
 
-    /// <summary>The declared type, but only for its first declaration, so a partial type is
-    /// analysed once however many parts it has.</summary>
+    /// <summary>The declared type, but only at its first declaration that has a base list, so a
+    /// partial type is analysed once however many parts it has.</summary>
     private static INamedTypeSymbol? DeclaredOnce(GeneratorSyntaxContext syntax, CancellationToken cancellationToken)
     {
         if (syntax.SemanticModel.GetDeclaredSymbol(syntax.Node, cancellationToken) is not INamedTypeSymbol type) return null;
-        var references = type.DeclaringSyntaxReferences;
-        if (references.Length > 1 && (references[0].SyntaxTree != syntax.Node.SyntaxTree || references[0].Span != syntax.Node.Span)) return null;
-        return type;
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { BaseList: not null })
+            {
+                return reference.SyntaxTree == syntax.Node.SyntaxTree && reference.Span == syntax.Node.Span ? type : null;
+            }
+        }
+        return null;
     }
 }

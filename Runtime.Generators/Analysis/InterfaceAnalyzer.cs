@@ -78,8 +78,6 @@ internal static class InterfaceAnalyzer
             fullName,
             TypeNames.Qualified(declaring),
             TypeNames.ShortIdentifier(declaring),
-            context.Known.IsGrainInterface(declaring),
-            declaring.Locations.Any(l => l.IsInSource),
             StableHash.Fnv1a32(fullName),
             new EquatableArray<MethodModel>(methods));
     }

@@ -49,6 +49,32 @@ internal sealed class KnownTypes
     public static KnownTypes? Resolve(Compilation compilation)
         => compilation.GetTypeByMetadataName("GrainStream.IGrain") is { } grain ? new KnownTypes(compilation, grain) : null;
 
+    /// <summary>A cheap name-only test run before resolving the known types: most interfaces in a
+    /// compilation are not grain interfaces.</summary>
+    public static bool MayBeGrainInterface(INamedTypeSymbol type)
+    {
+        if (type.TypeKind != TypeKind.Interface) return false;
+        foreach (var inherited in type.AllInterfaces)
+        {
+            if (IsGrainStreamType(inherited, "IGrain")) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The same cheap test for grain classes.</summary>
+    public static bool MayBeGrainClass(INamedTypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (IsGrainStreamType(current, "Grain")) return true;
+        }
+        return false;
+    }
+
+    private static bool IsGrainStreamType(INamedTypeSymbol type, string name)
+        => type.Name == name && type.ContainingType is null
+            && type.ContainingNamespace is { Name: "GrainStream", ContainingNamespace.IsGlobalNamespace: true };
+
     /// <summary>The interfaces that only mark grains (IGrain, the key kinds, IAddressable).</summary>
     public bool IsMarker(INamedTypeSymbol type)
         => Is(type, IGrain) || Is(type, IGrainWithStringKey) || Is(type, IGrainWithGuidKey) || Is(type, IGrainWithIntegerKey) || Is(type, IAddressable);

@@ -5,15 +5,11 @@ namespace GrainStream.Runtime.Generators.Models;
 /// <param name="FullName">Metadata full name, e.g. <c>My.Ns.Outer+IFoo</c>; equals <c>Type.FullName</c>.</param>
 /// <param name="TypeName">Fully qualified C# name, e.g. <c>global::My.Ns.Outer.IFoo</c>.</param>
 /// <param name="ShortName">Identifier-safe name for generated types, e.g. <c>Outer_IFoo</c>.</param>
-/// <param name="IsGrainInterface">Inherits <c>GrainStream.IGrain</c>.</param>
-/// <param name="IsFromSource">Declared in this compilation (so this compilation emits its proxy).</param>
 /// <param name="InterfaceId"><c>StableHash.Fnv1a32(FullName)</c>.</param>
 /// <param name="Methods">The methods it declares, indexed by method id.</param>
 internal sealed record InterfaceModel(
     string FullName,
     string TypeName,
     string ShortName,
-    bool IsGrainInterface,
-    bool IsFromSource,
     int InterfaceId,
     EquatableArray<MethodModel> Methods);

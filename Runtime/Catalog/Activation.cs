@@ -313,7 +313,7 @@ internal sealed class Activation : IGrainContext, IGrainActivationContext
         foreach (var item in pending)
         {
             if (reroute) _silo.Dispatcher.Reroute(item);
-            else item.Reject(new Messaging.SiloUnavailableException($"The activation of {GrainId} was lost."));
+            else item.Reject(new SiloUnavailableException($"The activation of {GrainId} was lost."));
         }
     }
 

@@ -86,6 +86,7 @@ internal sealed class Connection
         if (_closed.IsCancellationRequested)
         {
             socket.Dispose();
+            _completion.TrySetResult();
             return;
         }
         var stream = new NetworkStream(socket, ownsSocket: false);

@@ -202,6 +202,13 @@ internal sealed class ConnectionManager : IAsyncDisposable
         _listener?.Dispose();
         var connections = _all.Keys.ToArray();
         foreach (var connection in connections) connection.Close();
-        await Task.WhenAll(connections.Select(c => c.Completion)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(connections.Select(c => c.Completion)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("{Count} connections did not close within 5 s", connections.Count(c => !c.Completion.IsCompleted));
+        }
     }
 }

@@ -120,24 +120,31 @@ public sealed class GeneratedCodeTests
     }
 
     [Fact]
-    public void Partial_interface_declared_in_two_files_is_generated_once()
+    public void Partial_interface_and_class_declared_in_two_files_are_generated_once()
     {
         var first = CSharpSyntaxTree.ParseText("""
             using System.Threading.Tasks;
-            using GrainStream;
             namespace Sample;
-            public partial interface ISplit : IGrainWithStringKey { Task One(); }
+            public partial interface ISplit { Task One(); }
+            public partial class SplitGrain { public Task One() => Task.CompletedTask; }
             """, GeneratorHarness.ParseOptions, path: "One.cs");
         var second = CSharpSyntaxTree.ParseText("""
             using System.Threading.Tasks;
+            using GrainStream;
             namespace Sample;
-            public partial interface ISplit { Task Two(); }
+            public partial interface ISplit : IGrainWithStringKey { Task Two(); }
+            public partial interface ISplit : IGrainWithStringKey { Task Three(); }
+            public partial class SplitGrain : Grain, ISplit { public Task Two() => Task.CompletedTask; }
+            public partial class SplitGrain : ISplit { public Task Three() => Task.CompletedTask; }
             """, GeneratorHarness.ParseOptions, path: "Two.cs");
         var compilation = GeneratorHarness.CreateCompilation("").AddSyntaxTrees(first, second);
 
         var run = GeneratorHarness.Run(compilation).AssertCompilesCleanly();
 
         Assert.Single(run.GeneratedSources, s => s.HintName.Contains("ISplit", StringComparison.Ordinal));
+        var manifest = run.Source("GrainManifest_");
+        Assert.Single(manifest.Split("typeof(global::Sample.SplitGrain)").Skip(1));
+        Assert.Contains("ISplit_Three_2Invokable()", manifest);
     }
 
     [Fact]

@@ -39,7 +39,6 @@ public sealed class GrainClassTests
         public sealed class Grain2 : Grain { }
         public sealed class PlayerGRAIN : Grain { }
         public sealed class Counter : Grain { }
-        public sealed class Grain : GrainStream.Grain { }
 
         [GrainType("custom-type")]
         public sealed class RenamedGrain : Grain { }
@@ -63,6 +62,7 @@ public sealed class GrainClassTests
         public static class Container
         {
             public sealed class NestedGrain : GrainStream.Grain { }
+            public sealed class Grain : GrainStream.Grain { }
         }
         """;
 

@@ -181,7 +181,7 @@ public sealed class ProxyRoundTripTests : IDisposable
         Assert.NotSame(message, Reflect.Field(sent, "Arg1"));
         Assert.NotSame(tags, Reflect.Field(sent, "Arg2"));
         Assert.Equal(tags, Reflect.Field(sent, "Arg2"));
-        Assert.Equal(Write(sent), """["aaa",{"text":"hello","mentions":["bob"]},[1,2]]""");
+        Assert.Equal("""["aaa",{"text":"hello","mentions":["bob"]},[1,2]]""", Write(sent));
     }
 
     private static string Write(Invokable invokable)
