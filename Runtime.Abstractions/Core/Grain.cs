@@ -55,6 +55,16 @@ public abstract class Grain : IAddressable
     protected IGrainTimer RegisterGrainTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
         => RegisterGrainTimer(callback, new GrainTimerCreationOptions(dueTime, period));
 
+    /// <summary>Registers (or moves) a durable reminder: <see cref="IRemindable.ReceiveReminder"/> is
+    /// called after <paramref name="dueTime"/> and then every <paramref name="period"/>
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: once), activating the grain if needed, also after
+    /// silo restarts. Reminders are coarse (about a second); use timers for finer ticks.</summary>
+    protected Task RegisterOrUpdateReminder(string reminderName, TimeSpan dueTime, TimeSpan period)
+        => GrainContext.RegisterOrUpdateReminder(reminderName, dueTime, period);
+
+    /// <summary>Removes a reminder of this grain.</summary>
+    protected Task UnregisterReminder(string reminderName) => GrainContext.UnregisterReminder(reminderName);
+
     /// <summary>The named stream provider (see the silo's stream configuration).</summary>
     protected IStreamProvider GetStreamProvider(string name) => GrainContext.GetStreamProvider(name);
 }

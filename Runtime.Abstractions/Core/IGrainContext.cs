@@ -28,6 +28,12 @@ public interface IGrainContext
 
     /// <summary>The named stream provider.</summary>
     IStreamProvider GetStreamProvider(string name);
+
+    /// <summary>Registers (or moves) a durable reminder of this grain, which must implement <see cref="IRemindable"/>.</summary>
+    Task RegisterOrUpdateReminder(string reminderName, TimeSpan dueTime, TimeSpan period);
+
+    /// <summary>Removes a reminder of this grain.</summary>
+    Task UnregisterReminder(string reminderName);
 }
 
 /// <summary>What the runtime offers a generated activation factory: services and persistent state.</summary>

@@ -32,7 +32,19 @@ public interface IRawStream
 
     /// <summary>The stream's current last position (sequence 0 when nothing was published yet).</summary>
     Task<StreamSequenceToken> GetLastTokenAsync();
+
+    /// <summary>Reads committed history: up to <paramref name="maxCount"/> events after
+    /// <paramref name="afterSequence"/>, oldest first, with where the retained history starts and ends.</summary>
+    Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount);
 }
+
+/// <summary>A page of a stream's committed history.</summary>
+/// <param name="Epoch">The stream's current incarnation.</param>
+/// <param name="FirstSequence">The oldest retained sequence (LastSequence + 1 when none is retained).</param>
+/// <param name="LastSequence">The last committed sequence.</param>
+/// <param name="Events">The events read, oldest first.</param>
+[Immutable]
+public sealed record StreamHistoryPage(long Epoch, long FirstSequence, long LastSequence, IReadOnlyList<StreamEvent> Events);
 
 /// <summary>A typed stream.</summary>
 public interface IAsyncStream<T>

@@ -16,8 +16,9 @@ internal sealed class PlannedInterface(InterfaceModel model, string prefix)
     /// <summary>Unique identifier prefix; also names the generated file.</summary>
     public string Prefix { get; } = prefix;
 
-    /// <summary>Invokable class names, indexed by method id.</summary>
-    public string[] InvokableNames { get; } = new string[model.Methods.Count == 0 ? 0 : model.Methods.Max(m => m.MethodId) + 1];
+    /// <summary>Invokable class names, indexed by method id (ids are dense: only interfaces without
+    /// diagnostics are planned, so every method has a model).</summary>
+    public string[] InvokableNames { get; } = new string[model.Methods.Count];
 
     /// <summary>Set for grain interfaces declared in this compilation.</summary>
     public string? ProxyName { get; set; }

@@ -353,6 +353,16 @@ internal sealed class Activation : IGrainContext, IGrainActivationContext
 
     public IStreamProvider GetStreamProvider(string name) => _silo.Streams.GetProvider(name);
 
+    public Task RegisterOrUpdateReminder(string reminderName, TimeSpan dueTime, TimeSpan period)
+    {
+        if (GrainInstance is not IRemindable) throw new InvalidOperationException($"{_class.GrainClass.Name} must implement IRemindable to register reminders.");
+        var entry = new Reminders.ReminderEntry(GrainId, reminderName, _silo.Time.GetUtcNow() + dueTime, period);
+        return _silo.GrainFactory.GetGrain<Reminders.IReminderRegistryGrain>(Reminders.ReminderRegistryGrain.Key).Register(entry);
+    }
+
+    public Task UnregisterReminder(string reminderName)
+        => _silo.GrainFactory.GetGrain<Reminders.IReminderRegistryGrain>(Reminders.ReminderRegistryGrain.Key).Unregister(GrainId, reminderName);
+
     // IGrainActivationContext
 
     public T GetRequiredService<T>() where T : notnull

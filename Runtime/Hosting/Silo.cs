@@ -68,10 +68,27 @@ public sealed class Silo : IHostedService, IClusterClient, IAsyncDisposable
         _runtime.Membership.DeclaredDead += () => _ = KillAsync();
         await _runtime.Membership.JoinAsync(_runtime.Connections, cancellationToken).ConfigureAwait(false);
         _runtime.Catalog.StartCollector();
+        // Reminders live in one system grain; every silo keeps waking it so that it comes back after a failure.
+        _reminderKeeper = _runtime.Time.CreateTimer(_ => _ = WakeRemindersAsync(), null, TimeSpan.Zero, TimeSpan.FromSeconds(5));
         _runtime.Logger.LogInformation("Silo {Silo} started in cluster {ClusterId}", Address, _runtime.SiloOptions.ClusterId);
     }
 
     private static long s_lastGeneration;
+
+    private ITimer? _reminderKeeper;
+
+    private async Task WakeRemindersAsync()
+    {
+        if (!IsRunning) return;
+        try
+        {
+            await _runtime.GrainFactory.GetGrain<Reminders.IReminderRegistryGrain>(Reminders.ReminderRegistryGrain.Key).EnsureRunning().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            _runtime.Logger.LogDebug(exception, "Waking the reminder registry failed; retrying");
+        }
+    }
 
     /// <summary>Graceful stop: leaves placement, deactivates every activation, then leaves the cluster.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -105,6 +122,7 @@ public sealed class Silo : IHostedService, IClusterClient, IAsyncDisposable
 
     private async Task ShutdownAsync()
     {
+        _reminderKeeper?.Dispose();
         if (_runtime.Membership is not null) await _runtime.Membership.DisposeAsync().ConfigureAwait(false);
         _runtime.Catalog.Dispose();
         if (_runtime.Connections is not null) await _runtime.Connections.DisposeAsync().ConfigureAwait(false);

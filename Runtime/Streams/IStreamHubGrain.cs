@@ -19,6 +19,10 @@ public interface IStreamHubGrain : IGrainWithStringKey
     /// <summary>The position of the last committed event.</summary>
     [ReadOnly]
     Task<StreamSequenceToken> GetLastToken();
+
+    /// <summary>Committed history after <paramref name="afterSequence"/>.</summary>
+    [ReadOnly]
+    Task<StreamHistoryPage> ReadHistory(long afterSequence, int maxCount);
 }
 
 /// <summary>An event to publish: its name and UTF-8 JSON payload.</summary>

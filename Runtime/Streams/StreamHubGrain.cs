@@ -169,6 +169,19 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
 
     public Task<StreamSequenceToken> GetLastToken() => Task.FromResult(new StreamSequenceToken(_epoch, _committed));
 
+    public async Task<StreamHistoryPage> ReadHistory(long afterSequence, int maxCount)
+    {
+        maxCount = Math.Clamp(maxCount, 1, 10_000);
+        var committed = _committed;
+        var events = _cache.TryGetFrom(afterSequence + 1, maxCount) is { } cached && (cached.Count > 0 || afterSequence >= committed)
+            ? cached
+            : [.. await log.ReadAsync(_streamId, afterSequence, maxCount)];
+        // Never hand out events that are appended but not yet committed and delivered.
+        events = events.Where(e => e.Token.Sequence <= committed).ToList();
+        var position = await log.OpenAsync(_streamId);
+        return new StreamHistoryPage(_epoch, Math.Min(position.FirstSequence, committed + 1), committed, events);
+    }
+
     // A hub with subscribers must stay: they would not learn that it went away.
     private void UpdateKeepAlive() => DelayDeactivation(_subscribers.Count > 0 ? TimeSpan.MaxValue : TimeSpan.Zero);
 

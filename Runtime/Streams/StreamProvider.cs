@@ -28,6 +28,8 @@ internal sealed class RawStream(StreamId streamId, StreamRuntime runtime) : IRaw
         => runtime.SubscribeAsync(StreamId, observer, after);
 
     public Task<StreamSequenceToken> GetLastTokenAsync() => runtime.Hub(StreamId).GetLastToken();
+
+    public Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount) => runtime.Hub(StreamId).ReadHistory(afterSequence, maxCount);
 }
 
 /// <summary>A typed stream: items are serialised once at publish and deserialised per subscriber.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Reflection;
 using System.Runtime.Loader;
@@ -103,23 +104,26 @@ internal sealed record GeneratorRun(GeneratorDriver Driver, Compilation Output, 
 
 /// <summary>A compiled sample loaded into a collectible context; GrainStream.Runtime.Abstractions
 /// resolves to the test's own copy, so descriptors and invokables are the test's types.</summary>
-internal sealed class LoadedAssembly : IDisposable
+/// <remarks>Each distinct sample is loaded once per process and kept: the runtime's registry scans
+/// every loaded assembly for manifests, and two copies of one sample would show runtime tests
+/// running at the same time two grain classes with the same grain type.</remarks>
+internal sealed class LoadedAssembly
 {
-    private readonly InMemoryLoadContext _context;
+    private static readonly ConcurrentDictionary<string, Lazy<LoadedAssembly>> Loaded = new(StringComparer.Ordinal);
 
-    private LoadedAssembly(InMemoryLoadContext context, Assembly assembly)
-    {
-        _context = context;
-        Assembly = assembly;
-    }
+    private LoadedAssembly(Assembly assembly) => Assembly = assembly;
 
     public Assembly Assembly { get; }
 
     public static LoadedAssembly Load(Compilation compilation, params Compilation[] dependencies)
     {
-        var context = new InMemoryLoadContext();
-        foreach (var dependency in dependencies) context.Add(Emit(dependency));
-        return new LoadedAssembly(context, context.Add(Emit(compilation)));
+        var key = string.Join("\0", dependencies.Append(compilation).SelectMany(c => c.SyntaxTrees.Select(t => t.ToString()).Prepend(c.AssemblyName)));
+        return Loaded.GetOrAdd(key, _ => new Lazy<LoadedAssembly>(() =>
+        {
+            var context = new InMemoryLoadContext();
+            foreach (var dependency in dependencies) context.Add(Emit(dependency));
+            return new LoadedAssembly(context.Add(Emit(compilation)));
+        })).Value;
     }
 
     public Type Type(string fullName) => Assembly.GetType(fullName, throwOnError: true)!;
@@ -136,8 +140,6 @@ internal sealed class LoadedAssembly : IDisposable
         }
         return builder;
     }
-
-    public void Dispose() => _context.Unload();
 
     private static MemoryStream Emit(Compilation compilation)
     {

@@ -14,17 +14,17 @@ public sealed class GrainClassTests
 
         namespace Sample;
 
-        public interface IChatRoom : IGrainWithStringKey { Task Ping(); }
-        public interface IModerated : IChatRoom { Task Ban(string user); }
+        public interface IRoom : IGrainWithStringKey { Task Ping(); }
+        public interface IModeratedRoom : IRoom { Task Ban(string user); }
         public interface IPlain { Task Other(); }
 
         public sealed class Profile { public string Name { get; set; } = ""; }
 
-        public sealed class ChatRoomGrain(
+        public sealed class RoomSampleGrain(
             [PersistentState("profile", "store")] IPersistentState<Profile> profile,
             TimeProvider clock,
             [PersistentState("visits")] IPersistentState<int> visits,
-            IComparer<string>? comparer) : Grain, IModerated, IPlain, IDisposable
+            IComparer<string>? comparer) : Grain, IModeratedRoom, IPlain, IDisposable
         {
             public IPersistentState<Profile> Profile => profile;
             public TimeProvider Clock => clock;
@@ -36,32 +36,32 @@ public sealed class GrainClassTests
             public void Dispose() { }
         }
 
-        public sealed class Grain2 : Grain { }
-        public sealed class PlayerGRAIN : Grain { }
-        public sealed class Counter : Grain { }
+        public sealed class Sample2Grain2 : Grain { }
+        public sealed class PlayerSampleGRAIN : Grain { }
+        public sealed class CounterSample : Grain { }
 
-        [GrainType("custom-type")]
+        [GrainType("custom-sample")]
         public sealed class RenamedGrain : Grain { }
 
         [Reentrant]
         public abstract class ReentrantBase : GrainStream.Grain { }
 
-        public sealed class InheritsReentrancyGrain : ReentrantBase { }
+        public sealed class InheritsReentrancySampleGrain : ReentrantBase { }
 
         public abstract class AbstractGrain : GrainStream.Grain { }
 
-        public sealed class ConstructorsGrain : GrainStream.Grain
+        public sealed class ConstructorsSampleGrain : GrainStream.Grain
         {
-            public ConstructorsGrain() => Chosen = "none";
-            public ConstructorsGrain(TimeProvider clock, IComparer<string> comparer) => Chosen = "two";
-            public ConstructorsGrain(TimeProvider clock) => Chosen = "one";
-            private ConstructorsGrain(TimeProvider a, TimeProvider b, TimeProvider c) => Chosen = "private";
+            public ConstructorsSampleGrain() => Chosen = "none";
+            public ConstructorsSampleGrain(TimeProvider clock, IComparer<string> comparer) => Chosen = "two";
+            public ConstructorsSampleGrain(TimeProvider clock) => Chosen = "one";
+            private ConstructorsSampleGrain(TimeProvider a, TimeProvider b, TimeProvider c) => Chosen = "private";
             public string Chosen { get; }
         }
 
         public static class Container
         {
-            public sealed class NestedGrain : GrainStream.Grain { }
+            public sealed class NestedSampleGrain : GrainStream.Grain { }
             public sealed class Grain : GrainStream.Grain { }
         }
         """;
@@ -71,17 +71,17 @@ public sealed class GrainClassTests
     [Fact]
     public void Grain_type_is_the_lower_cased_class_name_without_a_Grain_suffix_unless_named_by_attribute()
     {
-        using var loaded = Run.Value.Load();
+        var loaded = Run.Value.Load();
 
         var types = loaded.Manifest().GrainClasses.ToDictionary(c => c.GrainClass.Name, c => c.GrainType);
 
-        Assert.Equal("chatroom", types["ChatRoomGrain"]);
-        Assert.Equal("grain2", types["Grain2"]);
-        Assert.Equal("player", types["PlayerGRAIN"]);
-        Assert.Equal("counter", types["Counter"]);
+        Assert.Equal("roomsample", types["RoomSampleGrain"]);
+        Assert.Equal("sample2grain2", types["Sample2Grain2"]);
+        Assert.Equal("playersample", types["PlayerSampleGRAIN"]);
+        Assert.Equal("countersample", types["CounterSample"]);
         Assert.Equal("grain", types["Grain"]);
-        Assert.Equal("custom-type", types["RenamedGrain"]);
-        Assert.Equal("nested", types["NestedGrain"]);
+        Assert.Equal("custom-sample", types["RenamedGrain"]);
+        Assert.Equal("nestedsample", types["NestedSampleGrain"]);
         Assert.DoesNotContain("AbstractGrain", types.Keys);
         Assert.DoesNotContain("ReentrantBase", types.Keys);
     }
@@ -89,37 +89,37 @@ public sealed class GrainClassTests
     [Fact]
     public void Descriptor_lists_the_grain_interfaces_without_markers_or_plain_interfaces()
     {
-        using var loaded = Run.Value.Load();
+        var loaded = Run.Value.Load();
 
-        var chatRoom = loaded.Manifest().GrainClasses.Single(c => c.GrainType == "chatroom");
+        var room = loaded.Manifest().GrainClasses.Single(c => c.GrainType == "roomsample");
 
-        Assert.Equal(loaded.Type("Sample.ChatRoomGrain"), chatRoom.GrainClass);
-        Assert.Equal(["Sample.IChatRoom", "Sample.IModerated"], chatRoom.Interfaces.Select(i => i.FullName!).Order(StringComparer.Ordinal));
-        Assert.Empty(loaded.Manifest().GrainClasses.Single(c => c.GrainType == "counter").Interfaces);
+        Assert.Equal(loaded.Type("Sample.RoomSampleGrain"), room.GrainClass);
+        Assert.Equal(["Sample.IModeratedRoom", "Sample.IRoom"], room.Interfaces.Select(i => i.FullName!).Order(StringComparer.Ordinal));
+        Assert.Empty(loaded.Manifest().GrainClasses.Single(c => c.GrainType == "countersample").Interfaces);
     }
 
     [Fact]
     public void Reentrant_attribute_on_a_base_class_makes_the_grain_reentrant()
     {
-        using var loaded = Run.Value.Load();
+        var loaded = Run.Value.Load();
 
         var classes = loaded.Manifest().GrainClasses.ToDictionary(c => c.GrainClass.Name);
 
-        Assert.True(classes["InheritsReentrancyGrain"].IsReentrant);
-        Assert.False(classes["ChatRoomGrain"].IsReentrant);
+        Assert.True(classes["InheritsReentrancySampleGrain"].IsReentrant);
+        Assert.False(classes["RoomSampleGrain"].IsReentrant);
     }
 
     [Fact]
     public void Factory_resolves_persistent_state_by_attribute_and_other_parameters_as_services()
     {
-        using var loaded = Run.Value.Load();
+        var loaded = Run.Value.Load();
         var context = new FakeActivationContext();
         context.Services[typeof(TimeProvider)] = TimeProvider.System;
         context.Services[typeof(IComparer<string>)] = StringComparer.Ordinal;
 
-        var grain = loaded.Manifest().GrainClasses.Single(c => c.GrainType == "chatroom").Factory(context);
+        var grain = loaded.Manifest().GrainClasses.Single(c => c.GrainType == "roomsample").Factory(context);
 
-        Assert.IsType(loaded.Type("Sample.ChatRoomGrain"), grain);
+        Assert.IsType(loaded.Type("Sample.RoomSampleGrain"), grain);
         Assert.Equal(
             [(loaded.Type("Sample.Profile"), "profile", (string?)"store"), (typeof(int), "visits", null)],
             context.StateRequests);
@@ -131,12 +131,12 @@ public sealed class GrainClassTests
     [Fact]
     public void Factory_uses_the_public_constructor_with_the_most_parameters()
     {
-        using var loaded = Run.Value.Load();
+        var loaded = Run.Value.Load();
         var context = new FakeActivationContext();
         context.Services[typeof(TimeProvider)] = TimeProvider.System;
         context.Services[typeof(IComparer<string>)] = StringComparer.Ordinal;
 
-        var grain = loaded.Manifest().GrainClasses.Single(c => c.GrainType == "constructors").Factory(context);
+        var grain = loaded.Manifest().GrainClasses.Single(c => c.GrainType == "constructorssample").Factory(context);
 
         Assert.Equal("two", Reflect.Property(grain, "Chosen"));
     }
@@ -147,7 +147,7 @@ public sealed class GrainClassTests
         var manifest = Run.Value.Source("GrainManifest_");
 
         Assert.Contains(
-            "static context => new global::Sample.ChatRoomGrain(context.GetPersistentState<global::Sample.Profile>(\"profile\", \"store\"), context.GetRequiredService<global::System.TimeProvider>(), context.GetPersistentState<int>(\"visits\", null), context.GetRequiredService<global::System.Collections.Generic.IComparer<string>>())",
+            "static context => new global::Sample.RoomSampleGrain(context.GetPersistentState<global::Sample.Profile>(\"profile\", \"store\"), context.GetRequiredService<global::System.TimeProvider>(), context.GetPersistentState<int>(\"visits\", null), context.GetRequiredService<global::System.Collections.Generic.IComparer<string>>())",
             manifest);
     }
 }

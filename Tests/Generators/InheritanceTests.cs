@@ -46,7 +46,7 @@ public sealed class InheritanceTests
     [Fact]
     public async Task Derived_proxy_sends_inherited_methods_with_the_declaring_interface_id()
     {
-        using var loaded = GeneratorHarness.Run(Hierarchy).AssertCompilesCleanly().Load();
+        var loaded = GeneratorHarness.Run(Hierarchy).AssertCompilesCleanly().Load();
         var manifest = loaded.Manifest();
         var player = loaded.Type("Sample.IPlayer");
         var runtime = new CapturingCallRuntime();
@@ -72,7 +72,7 @@ public sealed class InheritanceTests
     [Fact]
     public void Every_declaring_interface_gets_a_descriptor_and_grain_interfaces_get_proxies()
     {
-        using var loaded = GeneratorHarness.Run(Hierarchy).AssertCompilesCleanly().Load();
+        var loaded = GeneratorHarness.Run(Hierarchy).AssertCompilesCleanly().Load();
 
         var descriptors = loaded.Manifest().Interfaces.ToDictionary(d => d.InterfaceName);
 
@@ -116,13 +116,13 @@ public sealed class InheritanceTests
                 Task<string> Echo(string text);
             }
 
-            public sealed class DerivedGrain : Grain, IDerived
+            public sealed class DerivedSampleGrain : Grain, IDerived
             {
                 public Task<int> Add(int a, int b) => Task.FromResult(a + b);
                 public Task<string> Echo(string text) => Task.FromResult(text);
             }
             """, assemblyName: "App", extraReferences: [library.Output.ToMetadataReference()]).AssertCompilesCleanly();
-        using var loaded = app.Load(library.Output);
+        var loaded = app.Load(library.Output);
         var manifest = loaded.Manifest();
 
         var inherited = manifest.Interfaces.Single(d => d.InterfaceName == "Lib.IBase");

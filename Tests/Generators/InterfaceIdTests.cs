@@ -28,7 +28,7 @@ public sealed class InterfaceIdTests
                 }
             }
             """).AssertCompilesCleanly();
-        using var loaded = run.Load();
+        var loaded = run.Load();
 
         var descriptors = loaded.Manifest().Interfaces;
 

@@ -23,7 +23,7 @@ public sealed class InvokeFlagsTests
                 [ReadOnly, AlwaysInterleave] ValueTask<string> Both();
             }
             """).AssertCompilesCleanly();
-        using var loaded = run.Load();
+        var loaded = run.Load();
 
         var methods = loaded.Manifest().Interfaces.Single().Methods;
 

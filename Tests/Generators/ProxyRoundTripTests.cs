@@ -9,7 +9,7 @@ namespace GrainStream.Tests.Generators;
 
 /// <summary>The generated proxy, invokables and manifest work together: a call on a proxy becomes
 /// an invokable whose arguments survive JSON and which runs the method on the grain.</summary>
-public sealed class ProxyRoundTripTests : IDisposable
+public sealed class ProxyRoundTripTests
 {
     private static readonly GrainSerializer Serializer = new([]);
     private static readonly Lazy<GeneratorRun> ChatRoom = new(() => GeneratorHarness.Run(Samples.ChatRoom).AssertCompilesCleanly());
@@ -28,8 +28,6 @@ public sealed class ProxyRoundTripTests : IDisposable
         _descriptor = _manifest.Interfaces.Single(d => d.InterfaceType == _chatRoom);
         _proxy = _descriptor.ProxyFactory!(new GrainId("chatroom", "lobby"), _runtime);
     }
-
-    public void Dispose() => _loaded.Dispose();
 
     [Fact]
     public async Task Proxy_call_round_trips_its_arguments_and_invokes_the_grain()
@@ -204,7 +202,7 @@ public sealed class ProxyRoundTripTests : IDisposable
 
     private async Task<(RecordingCompletion Completion, Grain Grain)> InvokeOnNewGrainWithInstance(Invokable invokable)
     {
-        var grain = _manifest.GrainClasses.Single(c => c.GrainType == "chatroom").Factory(new FakeActivationContext());
+        var grain = _manifest.GrainClasses.Single(c => c.GrainType == "chatroomsample").Factory(new FakeActivationContext());
         var completion = new RecordingCompletion();
         await invokable.InvokeAsync(grain, completion);
         return (completion, grain);

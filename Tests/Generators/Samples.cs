@@ -5,6 +5,8 @@ internal static class Samples
 {
     /// <summary>One grain interface using every return shape, with a grain class whose results
     /// depend on every argument, so a wrong argument shows in the result.</summary>
+    /// <remarks>Grain types of loaded samples end in "sample": the runtime's registry sees every
+    /// loaded assembly, and these must not clash with the runtime tests' grains.</remarks>
     public const string ChatRoom = """
         using System;
         using System.Collections.Generic;
@@ -29,7 +31,7 @@ internal static class Samples
             Task<string> Fail();
         }
 
-        public sealed class ChatRoomGrain : Grain, IChatRoom
+        public sealed class ChatRoomSampleGrain : Grain, IChatRoom
         {
             public int Cleared { get; private set; }
             public int Touched { get; private set; }

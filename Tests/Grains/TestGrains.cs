@@ -271,3 +271,37 @@ public class StreamUserGrain : Grain, IStreamUserGrain
 
     public Task<List<int>> Received() => Task.FromResult(_received.ToList());
 }
+
+/// <summary>Counts reminder firings in persistent state.</summary>
+public interface IReminderUserGrain : IGrainWithStringKey, IRemindable
+{
+    Task Start();
+
+    Task Stop();
+
+    [ReadOnly]
+    Task<int> Fired();
+
+    Task Deactivate();
+}
+
+public class ReminderUserGrain([PersistentState("fired")] IPersistentState<CounterState> fired) : Grain, IReminderUserGrain
+{
+    public Task Start() => RegisterOrUpdateReminder("tick", TimeSpan.Zero, TimeSpan.FromSeconds(1));
+
+    public Task Stop() => UnregisterReminder("tick");
+
+    public Task<int> Fired() => Task.FromResult(fired.State.Value);
+
+    public async Task ReceiveReminder(string reminderName)
+    {
+        fired.State.Value++;
+        await fired.WriteStateAsync();
+    }
+
+    public Task Deactivate()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+}
