@@ -4,7 +4,8 @@ namespace GrainStream.Bench;
 
 /// <summary>A log-linear histogram of latencies in nanoseconds: 32 linear sub-buckets per power of
 /// two (about 3 % resolution), fixed size, so recording never allocates. Each recording thread gets
-/// its own counts (no shared cache line, no interlocked op); <see cref="Snapshot"/> merges them.</summary>
+/// its own counts (no shared cache line, no interlocked op); <see cref="Snapshot"/> merges them, and a
+/// measurement is the difference of two snapshots, so nothing is ever cleared under a writer.</summary>
 public sealed class LatencyHistogram
 {
     private const int SubBucketBits = 5;
@@ -21,19 +22,6 @@ public sealed class LatencyHistogram
 
     /// <summary>Records one latency in nanoseconds.</summary>
     public void Record(long nanos) => _counts.Value![Index(nanos)]++;
-
-    /// <summary>Adds a snapshot taken elsewhere (e.g. returned by a driver grain).</summary>
-    public void Add(long[] buckets)
-    {
-        var counts = _counts.Value!;
-        for (var i = 0; i < counts.Length; i++) counts[i] += buckets[i];
-    }
-
-    /// <summary>Forgets everything recorded so far (end of warm-up).</summary>
-    public void Reset()
-    {
-        foreach (var counts in _counts.Values) Array.Clear(counts);
-    }
 
     /// <summary>The merged counts of every thread.</summary>
     public long[] Snapshot()

@@ -84,9 +84,13 @@ internal sealed class GenerationPlan
         foreach (var grainInterface in valid)
         {
             var plan = planned[grainInterface.FullName];
+            if (plan.ProxyName is not null) continue;
             plan.ProxyName = typeNames.Allocate(plan.Prefix + "Proxy");
             plan.ProxyClosure = grainInterface.Closure.Select(m => planned[m.FullName]).ToList();
         }
+
+        // An inherited interface that declares nothing needs neither invokables nor a descriptor.
+        interfaces.RemoveAll(plan => plan.ProxyName is null && plan.InvokableNames.Length == 0);
 
         var classes = grainClasses.Where(c => c.IsValid).OrderBy(c => c.FullName, StringComparer.Ordinal).ToList();
         return new GenerationPlan(manifestName, interfaces, classes);

@@ -1,6 +1,6 @@
 using GrainStream.Runtime;
 using GrainStream.Runtime.Testing;
-using GrainStream.Tests.Grains;
+using GrainStream.Tests.TestGrains;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Runtime;

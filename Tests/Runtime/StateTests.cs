@@ -1,7 +1,7 @@
 using GrainStream.Runtime.Testing;
 using GrainStream.Sqlite;
 using GrainStream.Storage;
-using GrainStream.Tests.Grains;
+using GrainStream.Tests.TestGrains;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Runtime;

@@ -6,7 +6,7 @@ using GrainStream.Runtime.Hosting;
 using GrainStream.Runtime.Storage;
 using GrainStream.Runtime.Testing;
 using GrainStream.Streams;
-using GrainStream.Tests.Grains;
+using GrainStream.Tests.TestGrains;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Runtime;

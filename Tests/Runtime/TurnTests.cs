@@ -1,5 +1,5 @@
 using GrainStream.Runtime.Testing;
-using GrainStream.Tests.Grains;
+using GrainStream.Tests.TestGrains;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Runtime;

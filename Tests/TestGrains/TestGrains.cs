@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using GrainStream.Streams;
 
-namespace GrainStream.Tests.Grains;
+namespace GrainStream.Tests.TestGrains;
 
 /// <summary>Records how many turns overlap, to check the interleaving rules.</summary>
 public interface IOverlapProbeGrain : IGrainWithStringKey

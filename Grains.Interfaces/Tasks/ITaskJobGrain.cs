@@ -1,0 +1,33 @@
+using System.Text.Json;
+
+namespace GrainStream.Grains.Tasks;
+
+/// <summary>One task (key: its id). Publishes <c>status</c> and <c>progress</c> on
+/// <see cref="TaskStreams.Task"/> and <see cref="TaskStreams.Queue"/>.</summary>
+public interface ITaskJobGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the task and enqueues it; calling again returns the existing task.</summary>
+    Task<TaskJobView> Create(CreateTaskCommand command);
+
+    /// <summary>The task, or null when it was never created.</summary>
+    [ReadOnly]
+    Task<TaskJobView?> Get();
+
+    /// <summary>Cancels a queued or running task; a finished task is returned unchanged. Null when unknown.</summary>
+    Task<TaskJobView?> Cancel();
+
+    /// <summary>Called by the queue when a worker claims the task.</summary>
+    Task<TaskJobView?> Start(string worker, DateTimeOffset leaseExpiresAt);
+
+    /// <summary>Progress from the lease holder (also renews the lease).</summary>
+    Task<WorkerReportOutcome> ReportProgress(string worker, int percent, string? message);
+
+    /// <summary>Success from the lease holder.</summary>
+    Task<WorkerReportOutcome> Complete(string worker, JsonElement? result);
+
+    /// <summary>Failure from the lease holder: retried while attempts remain, else failed.</summary>
+    Task<WorkerReportOutcome> Fail(string worker, string error);
+
+    /// <summary>Called by the queue when the lease of <paramref name="worker"/> expired: retried while attempts remain, else failed.</summary>
+    Task LeaseExpired(string worker);
+}
