@@ -38,7 +38,7 @@ public sealed class StateTests : IAsyncLifetime
         var counter = cluster.Client.GetGrain<ICounterGrain>("deactivated");
         await counter.Add(3);
         await counter.Deactivate();
-        await Eventually.TrueAsync(() => cluster.Silos[0].Silo.ActivationCount == 0, "the activation to go away");
+        await Eventually.TrueAsync(() => !cluster.Silos[0].Silo.Runtime.Catalog.TryGet(new GrainId("counter", "deactivated"), out _), "the activation to go away");
         Assert.Equal(3, await counter.Get());
     }
 
