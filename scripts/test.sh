@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need when it is missing
+# (Chromium for the browser test), builds once with warnings as errors, and runs every test.
+# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if ((${#need_apt[@]})); then
+  echo "Installing ${need_apt[*]} ..."
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+export GRAINSTREAM_CHROMIUM="${GRAINSTREAM_CHROMIUM:-$(command -v chromium)}"
+
+dotnet build GrainStream.sln -c Release -nologo -v quiet
+log=$(mktemp)
+set +e
+dotnet test Tests/Tests.csproj -c Release --no-build -nologo \
+  --blame-hang-timeout 5m --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain closing line that any CI understands.
+summary=$(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -1 || true)
+if [ -n "$summary" ]; then
+  failed=$(echo "$summary" | sed -E 's/Failed: +([0-9]+).*/\1/')
+  passed=$(echo "$summary" | sed -E 's/.*Passed: +([0-9]+).*/\1/')
+  skipped=$(echo "$summary" | sed -E 's/.*Skipped: +([0-9]+).*/\1/')
+  echo "$passed passed, $failed failed, $skipped skipped"
+fi
+rm -f "$log"
+exit "$status"
