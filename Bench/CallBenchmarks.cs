@@ -20,7 +20,7 @@ internal static class CallBenchmarks
             var targets = keys.Select(k => siloA.GrainFactory.GetGrain<IEchoGrain>(k)).ToArray();
             await Task.WhenAll(targets.Select(t => t.Echo(0)));
             var onA = await Harness.CountRegisteredOnAsync<IEchoGrain>(cluster, siloA.Silo.Address, keys);
-            json["inSilo"] = await Harness.MaxAndHalfRateAsync("inSilo", "callsPerSec", run => StartLoops(run, targets, workers), options,
+            json["inSilo"] = await Harness.MaxAndHalfRateAsync("inSilo", "callsPerSec", 500_000, run => StartLoops(run, targets, workers), options,
                 new JsonObject { ["caller"] = "silo A grain factory", ["workers"] = workers, ["targets"] = targets.Length, ["targetsOnA"] = onA });
         }
 
@@ -33,7 +33,7 @@ internal static class CallBenchmarks
             var factory = siloA.GrainFactory;
             Task StartDrivers(BenchRun run) => Task.WhenAll(drivers.Select(d => factory.GetGrain<ICallDriverGrain>(d).Run(run.Id, keys, workers / drivers.Length)));
             var setup = new JsonObject { ["caller"] = "driver grains on silo A", ["drivers"] = drivers.Length, ["workers"] = workers, ["targets"] = keys.Length };
-            json["siloToSilo"] = await Harness.MaxAndHalfRateAsync("siloToSilo", "callsPerSec", StartDrivers, options, setup);
+            json["siloToSilo"] = await Harness.MaxAndHalfRateAsync("siloToSilo", "callsPerSec", 100_000, StartDrivers, options, setup);
             setup["targetsOnB"] = await Harness.CountRegisteredOnAsync<IEchoGrain>(cluster, siloB.Silo.Address, keys);
             setup["driversOnA"] = await Harness.CountRegisteredOnAsync<ICallDriverGrain>(cluster, siloA.Silo.Address, drivers);
         }
@@ -45,7 +45,7 @@ internal static class CallBenchmarks
             var keys = Harness.Keys<IEchoGrain>(cluster, silo: null, "client", options.Targets);
             var targets = keys.Select(k => cluster.Client.GetGrain<IEchoGrain>(k)).ToArray();
             await Task.WhenAll(targets.Select(t => t.Echo(0)));
-            json["clientToSilo"] = await Harness.MaxAndHalfRateAsync("clientToSilo", "callsPerSec", run => StartLoops(run, targets, workers), options,
+            json["clientToSilo"] = await Harness.MaxAndHalfRateAsync("clientToSilo", "callsPerSec", 100_000, run => StartLoops(run, targets, workers), options,
                 new JsonObject { ["caller"] = "cluster client", ["workers"] = workers, ["targets"] = targets.Length });
         }
 

@@ -50,8 +50,10 @@ internal static class Harness
         process.Refresh();
         var cpu = process.TotalProcessorTime;
         var start = Stopwatch.GetTimestamp();
+        long f0 = GrainStream.Runtime.Transport.Connection.Flushes, w0 = GrainStream.Runtime.Transport.Connection.FramesWritten, r0 = GrainStream.Runtime.Transport.Connection.Reads; // TEMP
 
         await Task.Delay(TimeSpan.FromSeconds(duration));
+        Console.WriteLine($"TEMP flushes {GrainStream.Runtime.Transport.Connection.Flushes - f0:N0} frames {GrainStream.Runtime.Transport.Connection.FramesWritten - w0:N0} reads {GrainStream.Runtime.Transport.Connection.Reads - r0:N0}");
 
         var after = latency.Snapshot();
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -79,21 +81,35 @@ internal static class Harness
             (double)(allocatedNow - allocated) / ops, cpuUsed / ops, gen0Now - gen0, gen1Now - gen1, gen2Now - gen2);
     }
 
-    /// <summary>Measures at full speed (closed loop), then paced at a fraction of the rate reached.</summary>
-    public static async Task<JsonObject> MaxAndHalfRateAsync(string name, string rateName, Func<BenchRun, Task> startLoad, BenchOptions options, JsonObject? details = null)
+    /// <summary>Measures at full speed (closed loop), then paced at a fraction of the rate reached
+    /// and at half of <paramref name="targetRate"/>; with <c>--rate</c>, only paced at that rate.</summary>
+    public static async Task<JsonObject> MaxAndHalfRateAsync(string name, string rateName, double targetRate, Func<BenchRun, Task> startLoad, BenchOptions options, JsonObject? details = null)
     {
-        Console.WriteLine($"{name}: warming up {options.WarmupSeconds} s, measuring {options.DurationSeconds} s at full speed");
-        var max = await MeasureAsync(startLoad, pacer: null, options.WarmupSeconds, options.DurationSeconds);
-        Console.WriteLine($"  {"max",-6}{max}");
-        var target = max.PerSecond * options.HalfFraction;
-        var half = await MeasureAsync(startLoad, new Pacer(target), options.HalfWarmupSeconds, options.HalfDurationSeconds);
-        Console.WriteLine($"  {"half",-6}{half}  (paced at {target:N0}/s)");
-        var json = max.ToJson(rateName);
-        var halfJson = half.ToJson(rateName);
-        halfJson["targetPerSec"] = Math.Round(target);
-        json["halfRate"] = halfJson;
+        JsonObject json;
+        if (options.Rate is { } fixedRate)
+        {
+            json = new JsonObject { ["fixedRate"] = await PacedAsync("fixed", fixedRate) };
+        }
+        else
+        {
+            Console.WriteLine($"{name}: warming up {options.WarmupSeconds} s, measuring {options.DurationSeconds} s at full speed");
+            var max = await MeasureAsync(startLoad, pacer: null, options.WarmupSeconds, options.DurationSeconds);
+            Console.WriteLine($"  {"max",-11}{max}");
+            json = max.ToJson(rateName);
+            json["halfRate"] = await PacedAsync("half", max.PerSecond * options.HalfFraction);
+            if (options.HalfTarget) json["halfTargetRate"] = await PacedAsync("halfTarget", targetRate / 2);
+        }
         if (details is not null) json["setup"] = details;
         return json;
+
+        async Task<JsonObject> PacedAsync(string label, double rate)
+        {
+            var paced = await MeasureAsync(startLoad, new Pacer(rate), options.HalfWarmupSeconds, options.HalfDurationSeconds);
+            Console.WriteLine($"  {label,-11}{paced}  (paced at {rate:N0}/s)");
+            var result = paced.ToJson(rateName);
+            result["targetPerSec"] = Math.Round(rate);
+            return result;
+        }
     }
 
     public static async Task<InProcessTestCluster> StartClusterAsync(int silos)

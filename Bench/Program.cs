@@ -36,6 +36,7 @@ internal sealed class BenchOptions
         usage: GrainStream.Bench calls|streams [--warmup s] [--duration s] [--half-warmup s] [--half-duration s]
                                                [--scenarios inSilo,siloToSilo,clientToSilo] [--workers n] [--targets n]
                                                [--drivers n] [--window n] [--half-fraction f]
+                                               [--half-target true|false] [--rate n (only paced at n/s)]
         """;
 
     public string Command { get; private init; } = "";
@@ -49,6 +50,8 @@ internal sealed class BenchOptions
     public int Drivers { get; private set; } = 4;
     public int Window { get; private set; } = 2048;
     public HashSet<string>? Scenarios { get; private set; }
+    public double? Rate { get; private set; }
+    public bool HalfTarget { get; private set; } = true;
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -70,6 +73,8 @@ internal sealed class BenchOptions
                 case "--targets": options.Targets = (int)Number(); break;
                 case "--drivers": options.Drivers = (int)Number(); break;
                 case "--window": options.Window = (int)Number(); break;
+                case "--rate": options.Rate = Number(); break;
+                case "--half-target": options.HalfTarget = value is "true" or "1" or "yes"; break;
                 case "--scenarios": options.Scenarios = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]; break;
                 default: return null;
             }

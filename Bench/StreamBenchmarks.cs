@@ -16,7 +16,7 @@ internal static class StreamBenchmarks
         await using var cluster = await Harness.StartClusterAsync(silos: 2);
         var json = new JsonObject { ["benchmark"] = "streams" };
         var setup = new JsonObject { ["publisher"] = "grain on the silo of the stream's hub", ["subscriber"] = "cluster client", ["window"] = options.Window, ["eventLog"] = "MemoryEventLog" };
-        var result = await Harness.MaxAndHalfRateAsync("streams", "eventsPerSec", run => RunOnceAsync(cluster, run, options.Window, setup), options, setup);
+        var result = await Harness.MaxAndHalfRateAsync("streams", "eventsPerSec", 200_000, run => RunOnceAsync(cluster, run, options.Window, setup), options, setup);
         foreach (var (key, value) in result) json[key] = value?.DeepClone();
         json["targets"] = new JsonObject { ["eventsPerSec"] = 200_000, ["halfRateP99Us"] = 2000 };
         return json;

@@ -23,6 +23,8 @@ internal sealed class Connection
     private Socket? _socket;
     private int _closing;
 
+    public static long Flushes, FramesWritten, Reads; // TEMP
+
     private Connection(int maxFrameSize, bool outbound)
     {
         _maxFrameSize = maxFrameSize;
@@ -132,12 +134,14 @@ internal sealed class Connection
             {
                 while (outgoing.TryRead(out var frame))
                 {
+                    Interlocked.Increment(ref FramesWritten);
                     var bytes = frame.WrittenSpan;
                     bytes.CopyTo(writer.GetSpan(bytes.Length));
                     writer.Advance(bytes.Length);
                     frame.Release();
                     if (writer.UnflushedBytes > 256 * 1024) break;
                 }
+                Interlocked.Increment(ref Flushes);
                 var result = await writer.FlushAsync(_closed.Token).ConfigureAwait(false);
                 if (result.IsCompleted || result.IsCanceled) return;
             }
@@ -154,6 +158,7 @@ internal sealed class Connection
             while (true)
             {
                 var result = await reader.ReadAsync(_closed.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref Reads);
                 var buffer = result.Buffer;
                 while (TryReadFrame(ref buffer, handler)) { }
                 reader.AdvanceTo(buffer.Start, buffer.End);
