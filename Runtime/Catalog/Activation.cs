@@ -265,7 +265,7 @@ internal sealed class Activation : IGrainContext, IGrainActivationContext
     {
         try
         {
-            foreach (var timer in _timers.ToArray()) timer.Dispose();
+            foreach (var timer in TimersSnapshot()) timer.Dispose();
             foreach (var subscription in StreamSubscriptions.Values.ToArray())
             {
                 try
@@ -317,6 +317,21 @@ internal sealed class Activation : IGrainContext, IGrainActivationContext
         }
     }
 
+    /// <summary>The silo is gone (killed): stop timers and fail waiting work, without running grain code.</summary>
+    public void Abandon()
+    {
+        foreach (var timer in TimersSnapshot()) timer.Dispose();
+        List<WorkItem> pending;
+        lock (_lock)
+        {
+            _status = Status.Invalid;
+            pending = [.. _waiting];
+            _waiting.Clear();
+        }
+        _deactivated.TrySetResult();
+        foreach (var item in pending) item.Reject(new SiloUnavailableException($"Silo {_silo.Address} stopped before {GrainId} could run the call."));
+    }
+
     /// <summary>True when the activation has been idle for at least <paramref name="age"/>.</summary>
     public bool IsIdle(long now, TimeSpan age)
     {
@@ -344,6 +359,11 @@ internal sealed class Activation : IGrainContext, IGrainActivationContext
         lock (_lock) _timers.Add(timer);
         timer.Start();
         return timer;
+    }
+
+    private GrainTimer[] TimersSnapshot()
+    {
+        lock (_lock) return [.. _timers];
     }
 
     internal void RemoveTimer(GrainTimer timer)

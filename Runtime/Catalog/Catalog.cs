@@ -77,5 +77,12 @@ internal sealed class Catalog : IDisposable
         }
     }
 
+    /// <summary>Abandons every activation (the silo was killed or declared dead).</summary>
+    public void AbandonAll()
+    {
+        foreach (var activation in _activations.Values) activation.Abandon();
+        _activations.Clear();
+    }
+
     public void Dispose() => _collector?.Dispose();
 }

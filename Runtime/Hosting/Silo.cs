@@ -125,6 +125,7 @@ public sealed class Silo : IHostedService, IClusterClient, IAsyncDisposable
         _reminderKeeper?.Dispose();
         if (_runtime.Membership is not null) await _runtime.Membership.DisposeAsync().ConfigureAwait(false);
         _runtime.Catalog.Dispose();
+        _runtime.Catalog.AbandonAll();
         if (_runtime.Connections is not null) await _runtime.Connections.DisposeAsync().ConfigureAwait(false);
         _runtime.Callbacks.FailAll($"silo {Address} stopped");
         _runtime.Callbacks.Dispose();

@@ -65,7 +65,7 @@ internal sealed class Dispatcher(SiloRuntime silo)
             }
 
             var placed = RendezvousPlacement.Choose(target, view.ActiveSilos) ?? silo.Address;
-            if (placed.Equals(silo.Address) || item.ForwardCount >= silo.MessagingOptions.MaxForwardCount || silo.IsStopping)
+            if (placed.Equals(silo.Address) || item.ForwardCount >= silo.MessagingOptions.MaxForwardCount)
             {
                 silo.Catalog.GetOrCreate(target, previous: null).Enqueue(item);
             }
