@@ -12,8 +12,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GrainStream.Runtime.Hosting;
 
-/// <summary>Configures a silo's services.</summary>
-public interface ISiloBuilder
+/// <summary>What silo and client builders share: the host's services and configuration.</summary>
+public interface IGrainStreamBuilder
 {
     /// <summary>The host's services.</summary>
     IServiceCollection Services { get; }
@@ -21,16 +21,12 @@ public interface ISiloBuilder
     /// <summary>The host's configuration.</summary>
     IConfiguration Configuration { get; }
 }
+
+/// <summary>Configures a silo's services.</summary>
+public interface ISiloBuilder : IGrainStreamBuilder;
 
 /// <summary>Configures a cluster client's services.</summary>
-public interface IClientBuilder
-{
-    /// <summary>The host's services.</summary>
-    IServiceCollection Services { get; }
-
-    /// <summary>The host's configuration.</summary>
-    IConfiguration Configuration { get; }
-}
+public interface IClientBuilder : IGrainStreamBuilder;
 
 internal sealed record SiloBuilder(IServiceCollection Services, IConfiguration Configuration) : ISiloBuilder;
 
@@ -59,13 +55,24 @@ public static class GrainStreamServiceCollectionExtensions
         services.TryAddSingleton(_ => GrainTypeRegistry.FromLoadedAssemblies());
         services.TryAddSingleton(sp => new GrainSerializer(sp.GetServices<GrainJsonContext>().Select(c => c.Resolver)));
     }
+}
 
-    /// <summary>Uses <paramref name="table"/> (shared by the silos of one process) as membership table.</summary>
-    public static IServiceCollection UseInMemoryMembership(this IServiceCollection services, InMemoryMembershipTable table)
+/// <summary>Configuration methods for silos and clients alike.</summary>
+public static class GrainStreamBuilderExtensions
+{
+    /// <summary>Uses <paramref name="table"/> as the membership table (silos join it, clients find silos in it).</summary>
+    public static TBuilder UseMembershipTable<TBuilder>(this TBuilder builder, IMembershipTable table) where TBuilder : IGrainStreamBuilder
     {
-        services.RemoveAll<IMembershipTable>();
-        services.AddSingleton<IMembershipTable>(table);
-        return services;
+        builder.Services.RemoveAll<IMembershipTable>();
+        builder.Services.AddSingleton(table);
+        return builder;
+    }
+
+    /// <summary>Registers a source-generated JSON context for the types grains exchange.</summary>
+    public static TBuilder AddGrainJsonContext<TBuilder>(this TBuilder builder, IJsonTypeInfoResolver context) where TBuilder : IGrainStreamBuilder
+    {
+        builder.Services.AddGrainJsonContext(context);
+        return builder;
     }
 }
 
@@ -126,20 +133,7 @@ public static class SiloBuilderExtensions
         return builder;
     }
 
-    /// <summary>Uses <paramref name="table"/> as membership table.</summary>
-    public static ISiloBuilder UseMembershipTable(this ISiloBuilder builder, IMembershipTable table)
-    {
-        builder.Services.RemoveAll<IMembershipTable>();
-        builder.Services.AddSingleton(table);
-        return builder;
-    }
 
-    /// <summary>Registers a source-generated JSON context.</summary>
-    public static ISiloBuilder AddGrainJsonContext(this ISiloBuilder builder, IJsonTypeInfoResolver context)
-    {
-        builder.Services.AddGrainJsonContext(context);
-        return builder;
-    }
 }
 
 /// <summary>Client configuration methods.</summary>
@@ -152,18 +146,5 @@ public static class ClientBuilderExtensions
         return builder;
     }
 
-    /// <summary>Uses <paramref name="table"/> to find the cluster's silos.</summary>
-    public static IClientBuilder UseMembershipTable(this IClientBuilder builder, IMembershipTable table)
-    {
-        builder.Services.RemoveAll<IMembershipTable>();
-        builder.Services.AddSingleton(table);
-        return builder;
-    }
 
-    /// <summary>Registers a source-generated JSON context.</summary>
-    public static IClientBuilder AddGrainJsonContext(this IClientBuilder builder, IJsonTypeInfoResolver context)
-    {
-        builder.Services.AddGrainJsonContext(context);
-        return builder;
-    }
 }
