@@ -41,9 +41,10 @@ public sealed class CallDriverGrain : Grain, ICallDriverGrain
     {
         long calls = 0;
         var next = worker % targets.Length;
+        var waiter = new Pacer.Waiter();
         while (!run.Stopping)
         {
-            if (run.Pacer is { } pacer) await pacer.WaitAsync();
+            if (run.Pacer is { } pacer) await pacer.WaitAsync(waiter);
             var start = Stopwatch.GetTimestamp();
             await targets[next].Echo(worker);
             run.Latency.RecordSince(start);
@@ -68,10 +69,11 @@ public sealed class StreamPublisherGrain : Grain, IStreamPublisherGrain
         var run = BenchRun.Get(runId);
         var stream = GetStreamProvider("default").GetRawStream(new StreamId(streamNamespace, streamKey));
         var inFlight = new Queue<Task<StreamSequenceToken>>(window);
+        var waiter = new Pacer.Waiter();
         long published = 0;
         while (!run.Stopping)
         {
-            if (run.Pacer is { } pacer) await pacer.WaitAsync();
+            if (run.Pacer is { } pacer) await pacer.WaitAsync(waiter);
             if (inFlight.Count >= window) await inFlight.Dequeue();
             // Publish order is the mailbox order; the payload carries the publish time.
             inFlight.Enqueue(stream.PublishAsync("tick", Timestamp(Stopwatch.GetTimestamp())));

@@ -11,31 +11,40 @@ namespace GrainStream.Bench;
 
 /// <summary>One measured interval.</summary>
 internal sealed record Measurement(double PerSecond, long Count, double P50Us, double P90Us, double P99Us, double P999Us, double MaxUs,
-    double AllocBytesPerOp, double CpuUsPerOp, int Gen0, int Gen1, int Gen2)
+    double AllocBytesPerOp, double CpuUsPerOp, int Gen0, int Gen1, int Gen2, double GcPauseMs, double PoolItemsPerOp, int PoolThreads)
 {
     public JsonObject ToJson(string rateName) => new()
     {
-        [rateName] = Math.Round(PerSecond),
+        [rateName] = Number(PerSecond, 0),
         ["count"] = Count,
-        ["p50Us"] = Math.Round(P50Us, 1),
-        ["p90Us"] = Math.Round(P90Us, 1),
-        ["p99Us"] = Math.Round(P99Us, 1),
-        ["p999Us"] = Math.Round(P999Us, 1),
-        ["maxUs"] = Math.Round(MaxUs, 1),
-        ["allocBytesPerOp"] = Math.Round(AllocBytesPerOp),
-        ["cpuUsPerOp"] = Math.Round(CpuUsPerOp, 2),
+        ["p50Us"] = Number(P50Us, 1),
+        ["p90Us"] = Number(P90Us, 1),
+        ["p99Us"] = Number(P99Us, 1),
+        ["p999Us"] = Number(P999Us, 1),
+        ["maxUs"] = Number(MaxUs, 1),
+        ["allocBytesPerOp"] = Number(AllocBytesPerOp, 0),
+        ["cpuUsPerOp"] = Number(CpuUsPerOp, 2),
         ["gcs"] = $"{Gen0}/{Gen1}/{Gen2}",
+        ["gcPauseMs"] = Number(GcPauseMs, 1),
+        ["poolItemsPerOp"] = Number(PoolItemsPerOp, 2),
+        ["poolThreads"] = PoolThreads,
     };
+
+    // Null when nothing was measured (NaN is not JSON).
+    private static JsonNode? Number(double value, int decimals) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, decimals)) : null;
 
     public override string ToString()
         => $"{PerSecond,12:N0}/s  p50 {P50Us,8:N1} µs  p99 {P99Us,8:N1} µs  p99.9 {P999Us,8:N1} µs  max {MaxUs,9:N1} µs  "
-            + $"{AllocBytesPerOp,6:N0} B/op  {CpuUsPerOp,5:N2} µs cpu/op  gc {Gen0}/{Gen1}/{Gen2}";
+            + $"{AllocBytesPerOp,6:N0} B/op  {CpuUsPerOp,5:N2} µs cpu/op  gc {Gen0}/{Gen1}/{Gen2} {GcPauseMs:N0} ms  pool {PoolItemsPerOp:N2}/op {PoolThreads} thr";
 }
 
 internal static class Harness
 {
     /// <summary>Starts the load, lets it warm up, measures for <paramref name="duration"/> seconds
     /// (operations = latencies recorded), then stops it and waits for it to wind down.</summary>
+    /// <summary>Print what each measurement allocated, by type.</summary>
+    public static bool PrintAllocations { get; set; }
+
     public static async Task<Measurement> MeasureAsync(Func<BenchRun, Task> startLoad, Pacer? pacer, double warmup, double duration)
     {
         var latency = new LatencyHistogram();
@@ -46,20 +55,25 @@ internal static class Harness
         var process = Process.GetCurrentProcess();
         var before = latency.Snapshot();
         int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
-        var allocated = GC.GetTotalAllocatedBytes();
+        var allocations = new AllocationSampler { ByType = PrintAllocations };
+        var paused = GC.GetTotalPauseDuration();
+        var poolItems = ThreadPool.CompletedWorkItemCount;
         process.Refresh();
         var cpu = process.TotalProcessorTime;
         var start = Stopwatch.GetTimestamp();
-        long f0 = GrainStream.Runtime.Transport.Connection.Flushes, w0 = GrainStream.Runtime.Transport.Connection.FramesWritten, r0 = GrainStream.Runtime.Transport.Connection.Reads; // TEMP
 
         await Task.Delay(TimeSpan.FromSeconds(duration));
-        Console.WriteLine($"TEMP flushes {GrainStream.Runtime.Transport.Connection.Flushes - f0:N0} frames {GrainStream.Runtime.Transport.Connection.FramesWritten - w0:N0} reads {GrainStream.Runtime.Transport.Connection.Reads - r0:N0}");
 
         var after = latency.Snapshot();
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         process.Refresh();
         var cpuUsed = (process.TotalProcessorTime - cpu).TotalMicroseconds;
-        var allocatedNow = GC.GetTotalAllocatedBytes();
+        var allocatedBytes = allocations.TotalBytes;
+        allocations.Dispose();
+        var pausedMs = (GC.GetTotalPauseDuration() - paused).TotalMilliseconds;
+        var poolItemsDone = ThreadPool.CompletedWorkItemCount - poolItems;
+        var poolThreads = ThreadPool.ThreadCount;
+        if (PrintAllocations) allocations.Print();
         int gen0Now = GC.CollectionCount(0), gen1Now = GC.CollectionCount(1), gen2Now = GC.CollectionCount(2);
 
         run.Stop();
@@ -78,7 +92,7 @@ internal static class Harness
         return new Measurement(count / elapsed, count,
             LatencyHistogram.QuantileMicros(after, 0.50), LatencyHistogram.QuantileMicros(after, 0.90),
             LatencyHistogram.QuantileMicros(after, 0.99), LatencyHistogram.QuantileMicros(after, 0.999), LatencyHistogram.QuantileMicros(after, 1.0),
-            (double)(allocatedNow - allocated) / ops, cpuUsed / ops, gen0Now - gen0, gen1Now - gen1, gen2Now - gen2);
+            (double)allocatedBytes / ops, cpuUsed / ops, gen0Now - gen0, gen1Now - gen1, gen2Now - gen2, pausedMs, (double)poolItemsDone / ops, poolThreads);
     }
 
     /// <summary>Measures at full speed (closed loop), then paced at a fraction of the rate reached

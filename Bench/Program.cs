@@ -14,6 +14,7 @@ if (options is null)
     return 2;
 }
 
+GrainStream.Bench.Harness.PrintAllocations = options.SampleAllocations;
 JsonObject result = options.Command switch
 {
     "calls" => await CallBenchmarks.RunAsync(options),
@@ -37,6 +38,7 @@ internal sealed class BenchOptions
                                                [--scenarios inSilo,siloToSilo,clientToSilo] [--workers n] [--targets n]
                                                [--drivers n] [--window n] [--half-fraction f]
                                                [--half-target true|false] [--rate n (only paced at n/s)]
+                                               [--sample-allocations true|false]
         """;
 
     public string Command { get; private init; } = "";
@@ -52,6 +54,7 @@ internal sealed class BenchOptions
     public HashSet<string>? Scenarios { get; private set; }
     public double? Rate { get; private set; }
     public bool HalfTarget { get; private set; } = true;
+    public bool SampleAllocations { get; private set; }
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -73,6 +76,7 @@ internal sealed class BenchOptions
                 case "--targets": options.Targets = (int)Number(); break;
                 case "--drivers": options.Drivers = (int)Number(); break;
                 case "--window": options.Window = (int)Number(); break;
+                case "--sample-allocations": options.SampleAllocations = value is "true" or "1" or "yes"; break;
                 case "--rate": options.Rate = Number(); break;
                 case "--half-target": options.HalfTarget = value is "true" or "1" or "yes"; break;
                 case "--scenarios": options.Scenarios = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]; break;

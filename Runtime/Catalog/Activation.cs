@@ -133,7 +133,8 @@ internal sealed class Activation : IGrainContext, IGrainActivationContext
     {
         try
         {
-            await pending;
+            // Finishing a turn only takes the lock: no need to queue it on the activation's context.
+            await pending.ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -177,8 +178,11 @@ internal sealed class Activation : IGrainContext, IGrainActivationContext
                 StartWaiting();
             }
         }
-        if (deactivate is { } why) Queue.Post(_ => _ = DeactivateAsync(why), null);
+        if (deactivate is { } why) PostDeactivation(why);
     }
+
+    // A method of its own: a lambda capturing the reason inside Finished would allocate its closure on every call.
+    private void PostDeactivation(DeactivationReason reason) => Queue.Post(_ => _ = DeactivateAsync(reason), null);
 
     private void StartWaiting()
     {

@@ -68,6 +68,10 @@ internal sealed class SiloRuntime : IGrainCallRuntime
 
     // Set when the silo starts and knows its port.
     public SiloAddress Address { get; private set; } = null!;
+
+    /// <summary><see cref="Address"/> as text, rendered once for the header of every request.</summary>
+    public string AddressText { get; private set; } = null!;
+
     public ConnectionManager Connections { get; private set; } = null!;
     public MembershipAgent Membership { get; private set; } = null!;
     public StreamRuntime Streams { get; private set; } = null!;
@@ -80,6 +84,7 @@ internal sealed class SiloRuntime : IGrainCallRuntime
         Connections = new ConnectionManager(SiloOptions.ClusterId, null, Guid.Empty, OnFrame, Logger, MessagingOptions.MaxFrameSize, TimeSpan.FromSeconds(5));
         var port = Connections.Listen(new System.Net.IPEndPoint(SiloOptions.AdvertisedAddress, SiloOptions.Port));
         Address = new SiloAddress(SiloOptions.AdvertisedAddress.ToString(), port, generation);
+        AddressText = Address.ToString();
         // The connection manager must announce the final address in its hellos.
         Connections.SetLocalSilo(Address);
         Membership = new MembershipAgent(Address, SiloOptions.SiloName, MembershipTable, MembershipOptions, Time, Logger);
@@ -116,7 +121,7 @@ internal sealed class SiloRuntime : IGrainCallRuntime
         invokable.CopyArguments(Serializer);
         var completion = new ResponseCompletion<TResult>(Callbacks.NextId(), target.GrainId, invokable, Callbacks.NewDeadline(), Callbacks, Serializer);
         Callbacks.Add(completion);
-        Dispatcher.Dispatch(new RequestWorkItem(target.GrainId, invokable, completion, origin: null, forwardCount: 0));
+        Dispatcher.Dispatch(new RequestWorkItem(target.GrainId, invokable, completion));
         return completion.Task;
     }
 
@@ -133,7 +138,7 @@ internal sealed class SiloRuntime : IGrainCallRuntime
         switch ((FrameKind)reader.ReadByte())
         {
             case FrameKind.Request:
-                OnRequest(ref reader);
+                OnRequest(connection, ref reader);
                 break;
             case FrameKind.Response:
                 OnResponse(frame, ref reader);
@@ -141,7 +146,7 @@ internal sealed class SiloRuntime : IGrainCallRuntime
             case FrameKind.StreamDelivery:
                 var client = new FrameReader(frame[1..]).ReadGuid();
                 if (client != Guid.Empty) Connections.TrySendToClient(client, MessageCodec.Copy(frame));
-                else Streams.OnDelivery(MessageCodec.ReadDelivery(ref reader));
+                else Streams.OnDelivery(MessageCodec.ReadDelivery(ref reader, connection.DecodeCache));
                 break;
             case FrameKind.Ping:
                 connection.Send(MessageCodec.EncodePing(FrameKind.Pong, reader.ReadInt64()));
@@ -154,27 +159,32 @@ internal sealed class SiloRuntime : IGrainCallRuntime
         }
     }
 
-    private void OnRequest(ref FrameReader reader)
+    private void OnRequest(Connection connection, ref FrameReader reader)
     {
-        var header = MessageCodec.ReadRequestHeader(ref reader);
-        var origin = new MessageOrigin(header.MessageId, header.SendingSilo, header.SendingClient);
-        var sink = new RemoteResponseSink(this, origin);
+        var header = MessageCodec.ReadRequestHeader(ref reader, connection.DecodeCache);
         var invokable = Registry.CreateInvokable(header.InterfaceId, header.MethodId);
+        Exception? failure = null;
         if (invokable is null)
         {
-            sink.Fail(new NotSupportedException($"Silo {Address} does not know method {header.MethodId} of interface {header.InterfaceId} (grain {header.Target})."));
+            failure = new NotSupportedException($"Silo {Address} does not know method {header.MethodId} of interface {header.InterfaceId} (grain {header.Target}).");
+        }
+        else
+        {
+            try
+            {
+                MessageCodec.ReadArguments(invokable, reader.Remaining, Serializer);
+            }
+            catch (Exception exception)
+            {
+                failure = new ArgumentException($"Arguments of {invokable} could not be read: {exception.Message}");
+            }
+        }
+        if (failure is not null)
+        {
+            RemoteRequest.Reply(this, header.MessageId, header.SendingSilo, header.SendingClient, connection, MessageCodec.EncodeError(header.MessageId, header.SendingClient, failure));
             return;
         }
-        try
-        {
-            MessageCodec.ReadArguments(invokable, reader.Remaining, Serializer);
-        }
-        catch (Exception exception)
-        {
-            sink.Fail(new ArgumentException($"Arguments of {invokable} could not be read: {exception.Message}"));
-            return;
-        }
-        Dispatcher.Dispatch(new RequestWorkItem(header.Target, invokable, sink, origin, header.ForwardCount));
+        Dispatcher.Dispatch(new RemoteRequest(this, header.Target, invokable!, header.ForwardCount, header.MessageId, header.SendingSilo, header.SendingClient, connection));
     }
 
     private void OnResponse(ReadOnlySpan<byte> frame, ref FrameReader reader)

@@ -32,6 +32,7 @@ public sealed class ClusterClient : IClusterClient, IGrainCallRuntime, IHostedSe
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private ITimer? _refreshTimer;
     private volatile ClusterView _view = ClusterView.Empty;
+    private volatile PlacementCache _placement = new(ClusterView.Empty);
     private volatile bool _stopped;
 
     /// <summary>Created by dependency injection; see <c>UseGrainStreamClient</c>.</summary>
@@ -114,7 +115,7 @@ public sealed class ClusterClient : IClusterClient, IGrainCallRuntime, IHostedSe
     Task<TResult> IGrainCallRuntime.InvokeAsync<TResult>(GrainReference target, Invokable<TResult> invokable)
     {
         var completion = new ResponseCompletion<TResult>(_callbacks.NextId(), target.GrainId, invokable, _callbacks.NewDeadline(), _callbacks, _serializer);
-        var silo = RendezvousPlacement.Choose(target.GrainId, _view.ActiveSilos);
+        var silo = Place(target.GrainId);
         if (silo is null)
         {
             return Task.FromException<TResult>(new SiloUnavailableException($"No silo is available for {completion.Describe()}; is the client connected?"));
@@ -124,6 +125,28 @@ public sealed class ClusterClient : IClusterClient, IGrainCallRuntime, IHostedSe
         _callbacks.Add(completion);
         if (!_connections.Send(silo, frame)) completion.Fail(new SiloUnavailableException($"Could not send {completion.Describe()} to {silo}."));
         return completion.Task;
+    }
+
+    /// <summary>The silo placement chooses for <paramref name="grainId"/> in the current view,
+    /// remembered per view so that repeated calls skip rendering and hashing the id.</summary>
+    private SiloAddress? Place(GrainId grainId)
+    {
+        var view = _view;
+        var cache = _placement;
+        if (!ReferenceEquals(cache.View, view)) _placement = cache = new PlacementCache(view);
+        if (cache.Silos.TryGetValue(grainId, out var silo)) return silo;
+        silo = RendezvousPlacement.Choose(grainId, view.ActiveSilos);
+        if (silo is not null && cache.Silos.Count < PlacementCache.Capacity) cache.Silos.TryAdd(grainId, silo);
+        return silo;
+    }
+
+    private sealed class PlacementCache(ClusterView view)
+    {
+        public const int Capacity = 100_000;
+
+        public ClusterView View { get; } = view;
+
+        public System.Collections.Concurrent.ConcurrentDictionary<GrainId, SiloAddress> Silos { get; } = new();
     }
 
     private void OnFrame(Connection connection, ReadOnlySpan<byte> frame)
@@ -140,7 +163,7 @@ public sealed class ClusterClient : IClusterClient, IGrainCallRuntime, IHostedSe
                 else callback.Fail(ExceptionCodec.Read(ref reader));
                 break;
             case FrameKind.StreamDelivery:
-                _streams.OnDelivery(MessageCodec.ReadDelivery(ref reader));
+                _streams.OnDelivery(MessageCodec.ReadDelivery(ref reader, connection.DecodeCache));
                 break;
             case FrameKind.Ping:
                 connection.Send(MessageCodec.EncodePing(FrameKind.Pong, reader.ReadInt64()));

@@ -1,6 +1,7 @@
 using GrainStream.Invocation;
 using GrainStream.Runtime.Placement;
 using GrainStream.Runtime.Scheduling;
+using GrainStream.Runtime.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace GrainStream.Runtime.Messaging;
@@ -88,12 +89,12 @@ internal sealed class Dispatcher(SiloRuntime silo)
         {
             var callback = (IResponseCallback)item.Completion;
             callback.TargetSilo = destination;
-            frame = MessageCodec.EncodeRequest(callback.Id, silo.Address, Guid.Empty, item.Target, item.Invokable, 0, silo.Serializer);
+            frame = MessageCodec.EncodeRequest(callback.Id, silo.AddressText, Guid.Empty, item.Target, item.Invokable, 0, silo.Serializer);
         }
         else
         {
             var origin = item.Origin;
-            frame = MessageCodec.EncodeRequest(origin.MessageId, origin.SendingSilo ?? silo.Address, origin.SendingClient, item.Target, item.Invokable, item.ForwardCount + 1, silo.Serializer);
+            frame = MessageCodec.EncodeRequest(origin.MessageId, origin.SendingSilo?.ToString() ?? silo.AddressText, origin.SendingClient, item.Target, item.Invokable, item.ForwardCount + 1, silo.Serializer);
         }
         if (!silo.Connections.Send(destination, frame))
         {
@@ -102,40 +103,59 @@ internal sealed class Dispatcher(SiloRuntime silo)
     }
 }
 
-/// <summary>Sends the outcome of a call that arrived over the network back to its caller.</summary>
-internal sealed class RemoteResponseSink(SiloRuntime silo, MessageOrigin origin) : IInvocationCompletion
+/// <summary>A call that arrived over the network: the work item, who sent it (so that its response,
+/// or a forwarded copy, goes straight back to the original caller), and its completion, which sends
+/// that response.</summary>
+internal sealed class RemoteRequest(SiloRuntime silo, GrainId target, Invokable invokable, int forwardCount,
+    long messageId, SiloAddress? sendingSilo, Guid sendingClient, Connection? arrival) : RequestWorkItem(target, invokable, forwardCount), IInvocationCompletion
 {
+    /// <summary>The caller's correlation id.</summary>
+    public long MessageId { get; } = messageId;
+
+    /// <summary>The silo that sent or relayed it (null when sent by a client directly).</summary>
+    public SiloAddress? SendingSilo { get; } = sendingSilo;
+
+    /// <summary>The client that made the call, or <see cref="Guid.Empty"/>.</summary>
+    public Guid SendingClient { get; } = sendingClient;
+
     public void Complete<T>(T result)
     {
         PooledBufferWriter frame;
         try
         {
-            frame = MessageCodec.EncodeResponse(origin.MessageId, origin.SendingClient, result, silo.Serializer);
+            frame = MessageCodec.EncodeResponse(MessageId, SendingClient, result, silo.Serializer);
         }
         catch (Exception exception)
         {
             Fail(new InvalidOperationException($"The result could not be serialised: {exception.Message}", exception));
             return;
         }
-        Send(frame);
+        Reply(silo, MessageId, SendingSilo, SendingClient, arrival, frame);
     }
 
-    public void Fail(Exception exception) => Send(MessageCodec.EncodeError(origin.MessageId, origin.SendingClient, exception));
+    public void Fail(Exception exception) => Reply(silo, MessageId, SendingSilo, SendingClient, arrival, MessageCodec.EncodeError(MessageId, SendingClient, exception));
 
-    private void Send(PooledBufferWriter frame)
+    /// <summary>Sends a response to the caller of a request; <paramref name="arrival"/> is the
+    /// connection the request came on, used when it reaches the caller.</summary>
+    public static void Reply(SiloRuntime silo, long messageId, SiloAddress? sendingSilo, Guid sendingClient, Connection? arrival, PooledBufferWriter frame)
     {
-        if (origin.SendingClient != Guid.Empty && silo.Connections.IsClientConnected(origin.SendingClient))
+        if (arrival is { IsClosed: false } connection
+            && (sendingClient != Guid.Empty ? connection.RemoteClient == sendingClient : sendingSilo is not null && sendingSilo.Equals(connection.RemoteSilo)))
         {
-            silo.Connections.TrySendToClient(origin.SendingClient, frame);
+            connection.Send(frame);
         }
-        else if (origin.SendingSilo is { } sender && !sender.Equals(silo.Address))
+        else if (sendingClient != Guid.Empty && silo.Connections.IsClientConnected(sendingClient))
+        {
+            silo.Connections.TrySendToClient(sendingClient, frame);
+        }
+        else if (sendingSilo is { } sender && !sender.Equals(silo.Address))
         {
             silo.Connections.Send(sender, frame);
         }
         else
         {
             frame.Release();
-            silo.Logger.LogDebug("Dropped a response for message {MessageId}: its caller is no longer connected", origin.MessageId);
+            silo.Logger.LogDebug("Dropped a response for message {MessageId}: its caller is no longer connected", messageId);
         }
     }
 }

@@ -29,6 +29,16 @@ internal ref struct FrameReader(ReadOnlySpan<byte> frame)
 
     public string ReadRequiredString() => ReadString() ?? throw new InvalidDataException("A required string was null.");
 
+    /// <summary>Reads a string through <paramref name="cache"/>, which returns the same instance for repeated values.</summary>
+    public string? ReadString(Transport.FrameDecodeCache cache)
+    {
+        var length = ReadInt32();
+        if (length == -1) return null;
+        return cache.GetString(Take(length));
+    }
+
+    public string ReadRequiredString(Transport.FrameDecodeCache cache) => ReadString(cache) ?? throw new InvalidDataException("A required string was null.");
+
     public ReadOnlySpan<byte> ReadBytes() => Take(ReadInt32());
 
     private ReadOnlySpan<byte> Take(int count)

@@ -19,15 +19,16 @@ internal static class MessageCodec
         return writer;
     }
 
-    public static PooledBufferWriter EncodeRequest(long messageId, SiloAddress? sendingSilo, Guid sendingClient, GrainId target, Invokable invokable, int forwardCount, GrainSerializer serializer)
+    /// <summary>Encodes a call; <paramref name="sendingSilo"/> is the sender's address as text (rendered once by the caller).</summary>
+    public static PooledBufferWriter EncodeRequest(long messageId, string? sendingSilo, Guid sendingClient, GrainId target, Invokable invokable, int forwardCount, GrainSerializer serializer)
     {
-        var frame = new PooledBufferWriter();
+        var frame = PooledBufferWriter.Rent();
         try
         {
             var start = frame.ReserveLength();
             frame.WriteByte((byte)FrameKind.Request);
             frame.WriteInt64(messageId);
-            frame.WriteString(sendingSilo?.ToString());
+            frame.WriteString(sendingSilo);
             frame.WriteGuid(sendingClient);
             frame.WriteString(target.Type);
             frame.WriteString(target.Key);
@@ -50,17 +51,17 @@ internal static class MessageCodec
     /// <summary>A decoded request header; the arguments follow in <see cref="FrameReader.Remaining"/>.</summary>
     public readonly record struct RequestHeader(long MessageId, SiloAddress? SendingSilo, Guid SendingClient, GrainId Target, int InterfaceId, int MethodId, int ForwardCount);
 
-    public static RequestHeader ReadRequestHeader(ref FrameReader reader)
+    public static RequestHeader ReadRequestHeader(ref FrameReader reader, Transport.FrameDecodeCache cache)
     {
         var id = reader.ReadInt64();
-        var silo = reader.ReadString();
+        var silo = reader.ReadString(cache);
         var client = reader.ReadGuid();
-        var type = reader.ReadRequiredString();
-        var key = reader.ReadRequiredString();
+        var type = reader.ReadRequiredString(cache);
+        var key = reader.ReadRequiredString(cache);
         var interfaceId = reader.ReadInt32();
         var methodId = reader.ReadInt32();
         var forwardCount = reader.ReadByte();
-        return new RequestHeader(id, silo is null ? null : SiloAddress.Parse(silo), client, new GrainId(type, key), interfaceId, methodId, forwardCount);
+        return new RequestHeader(id, silo is null ? null : cache.ParseSilo(silo), client, new GrainId(type, key), interfaceId, methodId, forwardCount);
     }
 
     public static void ReadArguments(Invokable invokable, ReadOnlySpan<byte> json, GrainSerializer serializer)
@@ -72,7 +73,7 @@ internal static class MessageCodec
 
     public static PooledBufferWriter EncodeResponse<T>(long messageId, Guid targetClient, T result, GrainSerializer serializer)
     {
-        var frame = new PooledBufferWriter();
+        var frame = PooledBufferWriter.Rent();
         try
         {
             var start = WriteResponseHeader(frame, messageId, targetClient, ok: true);
@@ -91,7 +92,7 @@ internal static class MessageCodec
 
     public static PooledBufferWriter EncodeError(long messageId, Guid targetClient, Exception exception)
     {
-        var frame = new PooledBufferWriter();
+        var frame = PooledBufferWriter.Rent();
         var start = WriteResponseHeader(frame, messageId, targetClient, ok: false);
         ExceptionCodec.Write(frame, exception);
         frame.PatchLength(start);
@@ -111,7 +112,7 @@ internal static class MessageCodec
     /// <summary>Copies a received frame to send it on (relaying to a client).</summary>
     public static PooledBufferWriter Copy(ReadOnlySpan<byte> frameWithoutPrefix)
     {
-        var frame = new PooledBufferWriter(frameWithoutPrefix.Length + 4);
+        var frame = PooledBufferWriter.Rent();
         frame.WriteInt32(frameWithoutPrefix.Length);
         frameWithoutPrefix.CopyTo(frame.GetSpan(frameWithoutPrefix.Length));
         frame.Advance(frameWithoutPrefix.Length);
@@ -120,7 +121,7 @@ internal static class MessageCodec
 
     public static PooledBufferWriter EncodePing(FrameKind kind, long id)
     {
-        var frame = new PooledBufferWriter(32);
+        var frame = PooledBufferWriter.Rent();
         var start = frame.ReserveLength();
         frame.WriteByte((byte)kind);
         frame.WriteInt64(id);
@@ -130,14 +131,15 @@ internal static class MessageCodec
 
     public static PooledBufferWriter EncodeDelivery(StreamDelivery delivery)
     {
-        var frame = new PooledBufferWriter(256);
+        var frame = PooledBufferWriter.Rent();
         var start = frame.ReserveLength();
         frame.WriteByte((byte)FrameKind.StreamDelivery);
         frame.WriteGuid(delivery.TargetClient);
         frame.WriteString(delivery.StreamId.Namespace);
         frame.WriteString(delivery.StreamId.Key);
-        frame.WriteInt32(delivery.SubscriptionIds.Count);
-        foreach (var id in delivery.SubscriptionIds) frame.WriteGuid(id);
+        var ids = delivery.SubscriptionIds;
+        frame.WriteInt32(ids.Count);
+        for (var i = 0; i < ids.Count; i++) frame.WriteGuid(ids[i]);
         if (delivery.Truncated is { } truncated)
         {
             frame.WriteByte(1);
@@ -151,9 +153,11 @@ internal static class MessageCodec
         {
             frame.WriteByte(0);
         }
-        frame.WriteInt32(delivery.Events.Count);
-        foreach (var e in delivery.Events)
+        var events = delivery.Events;
+        frame.WriteInt32(events.Count);
+        for (var i = 0; i < events.Count; i++)
         {
+            var e = events[i];
             frame.WriteInt64(e.Token.Epoch);
             frame.WriteInt64(e.Token.Sequence);
             frame.WriteString(e.EventName);
@@ -164,10 +168,10 @@ internal static class MessageCodec
         return frame;
     }
 
-    public static StreamDelivery ReadDelivery(ref FrameReader reader)
+    public static StreamDelivery ReadDelivery(ref FrameReader reader, Transport.FrameDecodeCache cache)
     {
         var client = reader.ReadGuid();
-        var streamId = new StreamId(reader.ReadRequiredString(), reader.ReadRequiredString());
+        var streamId = new StreamId(reader.ReadRequiredString(cache), reader.ReadRequiredString(cache));
         var subscriptionCount = reader.ReadInt32();
         if (subscriptionCount is < 0 or > 1_000_000) throw new InvalidDataException("Bad subscription count.");
         var ids = new Guid[subscriptionCount];
@@ -185,7 +189,7 @@ internal static class MessageCodec
         for (var i = 0; i < count; i++)
         {
             var token = new StreamSequenceToken(reader.ReadInt64(), reader.ReadInt64());
-            var name = reader.ReadRequiredString();
+            var name = reader.ReadRequiredString(cache);
             var timestamp = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
             var payload = reader.ReadBytes().ToArray();
             events[i] = new StreamEvent(streamId, token, name, timestamp, payload);

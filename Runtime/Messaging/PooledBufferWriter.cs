@@ -6,13 +6,32 @@ namespace GrainStream.Runtime.Messaging;
 
 /// <summary>An <see cref="IBufferWriter{T}"/> over a rented array with the binary primitives frames
 /// are made of. A frame is encoded once, by the sender's thread, and the connection's writer only
-/// copies it into the socket pipe.</summary>
+/// copies it into its send buffer. <see cref="Rent"/> hands out a writer kept per thread, so a frame
+/// that is sent (copied) and released on the thread that encoded it costs no allocation.</summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
+    // Larger buffers go back to the pool rather than stay with a thread's cached writer.
+    private const int MaxKeptCapacity = 64 * 1024;
+
+    [ThreadStatic]
+    private static PooledBufferWriter? t_cached;
+
+    private readonly bool _reusable;
     private byte[] _buffer;
     private int _written;
 
     public PooledBufferWriter(int initialCapacity = 512) => _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+
+    private PooledBufferWriter(bool reusable) : this() => _reusable = reusable;
+
+    /// <summary>An empty writer: this thread's cached one when it is free. Release it when done.</summary>
+    public static PooledBufferWriter Rent()
+    {
+        var writer = t_cached;
+        if (writer is null) return new PooledBufferWriter(reusable: true);
+        t_cached = null;
+        return writer;
+    }
 
     public int WrittenCount => _written;
 
@@ -32,12 +51,17 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
         return _buffer.AsSpan(_written);
     }
 
-    /// <summary>Returns the array to the pool; the writer must not be used afterwards.</summary>
+    /// <summary>Returns the writer (or its array) for reuse; it must not be used afterwards.</summary>
     public void Release()
     {
+        _written = 0;
+        if (_reusable && _buffer.Length <= MaxKeptCapacity && t_cached is null)
+        {
+            t_cached = this;
+            return;
+        }
         var buffer = _buffer;
         _buffer = [];
-        _written = 0;
         if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
     }
 

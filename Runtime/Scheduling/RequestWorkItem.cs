@@ -1,27 +1,35 @@
 using GrainStream.Invocation;
+using GrainStream.Runtime.Messaging;
 
 namespace GrainStream.Runtime.Scheduling;
 
-/// <summary>Who sent a request that arrived over the network, so its response (or a forwarded copy)
-/// goes straight back to the original caller.</summary>
-/// <param name="MessageId">The caller's correlation id.</param>
-/// <param name="SendingSilo">The silo that sent or relayed it (null when sent by a client directly).</param>
-/// <param name="SendingClient">The client that made the call, or <see cref="Guid.Empty"/>.</param>
-internal sealed record MessageOrigin(long MessageId, SiloAddress? SendingSilo, Guid SendingClient);
-
 /// <summary>A grain call waiting for or running as a turn.</summary>
-internal sealed class RequestWorkItem(GrainId target, Invokable invokable, IInvocationCompletion completion, MessageOrigin? origin, int forwardCount) : WorkItem
+internal class RequestWorkItem : WorkItem
 {
-    public GrainId Target { get; } = target;
+    private readonly IInvocationCompletion? _completion;
 
-    public Invokable Invokable { get; } = invokable;
+    /// <summary>A call made in this process.</summary>
+    public RequestWorkItem(GrainId target, Invokable invokable, IInvocationCompletion completion) : this(target, invokable, forwardCount: 0)
+        => _completion = completion;
 
-    public IInvocationCompletion Completion { get; } = completion;
+    /// <summary>A call that arrived over the network: the subclass is its own completion (one object per call, not two).</summary>
+    protected RequestWorkItem(GrainId target, Invokable invokable, int forwardCount)
+    {
+        Target = target;
+        Invokable = invokable;
+        ForwardCount = forwardCount;
+    }
 
-    /// <summary>Null when the caller is in this process.</summary>
-    public MessageOrigin? Origin { get; } = origin;
+    public GrainId Target { get; }
 
-    public int ForwardCount { get; set; } = forwardCount;
+    public Invokable Invokable { get; }
+
+    public IInvocationCompletion Completion => _completion ?? (IInvocationCompletion)this;
+
+    /// <summary>Who sent the call; null when the caller is in this process.</summary>
+    public RemoteRequest? Origin => this as RemoteRequest;
+
+    public int ForwardCount { get; set; }
 
     public override InvokeFlags Flags => Invokable.Flags;
 

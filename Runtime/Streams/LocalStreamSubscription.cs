@@ -98,10 +98,19 @@ internal sealed class LocalStreamSubscription : StreamSubscriptionHandle
         if (delivery.Truncated is { } truncated)
         {
             _last = new StreamSequenceToken(truncated.FirstAvailable.Epoch, truncated.FirstAvailable.Sequence - 1);
-            await CallObserverAsync(() => _observer.OnHistoryTruncatedAsync(truncated));
+            try
+            {
+                await _observer.OnHistoryTruncatedAsync(truncated);
+            }
+            catch (Exception exception)
+            {
+                ObserverFailed(exception);
+            }
         }
-        foreach (var streamEvent in delivery.Events)
+        var events = delivery.Events;
+        for (var i = 0; i < events.Count; i++)
         {
+            var streamEvent = events[i];
             if (_stopped.IsCancellationRequested) return;
             var token = streamEvent.Token;
             if (_last is { } last)
@@ -115,22 +124,20 @@ internal sealed class LocalStreamSubscription : StreamSubscriptionHandle
                     return;
                 }
             }
-            await CallObserverAsync(() => _observer.OnNextAsync(streamEvent));
+            // Awaited in place (no delegate per event); an observer that throws does not end the subscription.
+            try
+            {
+                await _observer.OnNextAsync(streamEvent);
+            }
+            catch (Exception exception)
+            {
+                ObserverFailed(exception);
+            }
             _last = token;
         }
     }
 
-    private async ValueTask CallObserverAsync(Func<ValueTask> call)
-    {
-        try
-        {
-            await call();
-        }
-        catch (Exception exception)
-        {
-            _runtime.Logger.LogWarning(exception, "Observer of {StreamId} threw; the subscription continues", StreamId);
-        }
-    }
+    private void ObserverFailed(Exception exception) => _runtime.Logger.LogWarning(exception, "Observer of {StreamId} threw; the subscription continues", StreamId);
 
     /// <summary>Subscribes again from the last delivered position, retrying with back-off until it
     /// works or the subscription ends.</summary>

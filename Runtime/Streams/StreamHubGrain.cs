@@ -15,6 +15,9 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
 {
     private readonly Dictionary<Guid, Subscriber> _subscribers = [];
     private readonly List<Pending> _pending = [];
+    private readonly List<Pending> _batch = [];
+    // Live subscribers grouped by endpoint, rebuilt only when subscriptions change.
+    private (SiloAddress? Silo, Guid Client, Guid[] Ids)[]? _liveGroups;
     private SiloRuntime _silo = null!;
     private StreamEventCache _cache = null!;
     private StreamId _streamId;
@@ -40,7 +43,7 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
         var pending = new Pending(new StreamEvent(_streamId, token, publication.EventName, TimeProvider.GetUtcNow(), publication.Payload));
         _pending.Add(pending);
         if (!_flushing) _ = FlushAsync();
-        return pending.Completion.Task;
+        return pending.Task;
     }
 
     /// <summary>Commits queued events in groups, then delivers each group to the live subscribers.</summary>
@@ -49,12 +52,18 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
         _flushing = true;
         try
         {
+            // Let the publishes already in the mailbox join this group: under load one commit and
+            // one delivery frame then carry many events.
+            await Task.Yield();
+            var batch = _batch;
             while (_pending.Count > 0)
             {
                 var count = Math.Min(_pending.Count, _silo.StreamOptions.MaxCommitBatch);
-                var batch = _pending.GetRange(0, count);
+                batch.Clear();
+                batch.AddRange(_pending.Count == count ? _pending : _pending.GetRange(0, count));
                 _pending.RemoveRange(0, count);
-                var events = batch.ConvertAll(p => p.Event);
+                var events = new List<StreamEvent>(count);
+                foreach (var p in batch) events.Add(p.Event);
                 try
                 {
                     await log.AppendAsync(_streamId, events);
@@ -63,7 +72,7 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
                 {
                     // Nothing after the last commit is durable: fail it all and number anew from there.
                     _silo.Logger.LogWarning(exception, "Appending to stream {StreamId} failed", _streamId);
-                    foreach (var failed in batch.Concat(_pending)) failed.Completion.TrySetException(exception);
+                    foreach (var failed in batch.Concat(_pending)) failed.TrySetException(exception);
                     _pending.Clear();
                     _assigned = _committed;
                     _cache.Clear();
@@ -72,11 +81,12 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
                 foreach (var e in events) _cache.Add(e);
                 _committed = events[^1].Token.Sequence;
                 DeliverLive(events);
-                foreach (var done in batch) done.Completion.TrySetResult(done.Event.Token);
+                foreach (var done in batch) done.TrySetResult(done.Event.Token);
             }
         }
         finally
         {
+            _batch.Clear();
             _flushing = false;
         }
     }
@@ -84,10 +94,11 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
     private void DeliverLive(List<StreamEvent> events)
     {
         if (_subscribers.Count == 0) return;
-        foreach (var group in _subscribers.Values.Where(s => s.Live).GroupBy(s => (s.Info.Silo, s.Info.Client)))
+        _liveGroups ??= [.. _subscribers.Values.Where(s => s.Live).GroupBy(s => (s.Info.Silo, s.Info.Client))
+            .Select(g => (g.Key.Silo, g.Key.Client, g.Select(s => s.Info.SubscriptionId).ToArray()))];
+        foreach (var (silo, client, ids) in _liveGroups)
         {
-            var ids = group.Select(s => s.Info.SubscriptionId).ToArray();
-            if (!Send(group.Key.Silo, group.Key.Client, ids, null, events))
+            if (!Send(silo, client, ids, null, events))
             {
                 foreach (var id in ids) _subscribers.Remove(id);
                 UpdateKeepAlive();
@@ -150,6 +161,7 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
             next = events[^1].Token.Sequence + 1;
         }
         entry.Live = true;
+        _liveGroups = null;
         return new StreamSubscribeResult(_silo.Address, new StreamSequenceToken(_epoch, _committed));
     }
 
@@ -183,7 +195,12 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
     }
 
     // A hub with subscribers must stay: they would not learn that it went away.
-    private void UpdateKeepAlive() => DelayDeactivation(_subscribers.Count > 0 ? TimeSpan.MaxValue : TimeSpan.Zero);
+    // Called whenever the subscribers change.
+    private void UpdateKeepAlive()
+    {
+        _liveGroups = null;
+        DelayDeactivation(_subscribers.Count > 0 ? TimeSpan.MaxValue : TimeSpan.Zero);
+    }
 
     private sealed class Subscriber(StreamSubscriberInfo info)
     {
@@ -194,10 +211,9 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
         public bool Signalled { get; set; }
     }
 
-    private sealed class Pending(StreamEvent streamEvent)
+    /// <summary>An event waiting for its group commit, and the publisher's completion.</summary>
+    private sealed class Pending(StreamEvent streamEvent) : TaskCompletionSource<StreamSequenceToken>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public StreamEvent Event { get; } = streamEvent;
-
-        public TaskCompletionSource<StreamSequenceToken> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

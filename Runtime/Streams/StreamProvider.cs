@@ -16,20 +16,25 @@ internal sealed class StreamProvider(string name, StreamRuntime runtime) : IStre
 /// <summary>A stream as envelopes with UTF-8 JSON payloads.</summary>
 internal sealed class RawStream(StreamId streamId, StreamRuntime runtime) : IRawStream
 {
+    private IStreamHubGrain? _hub;
+
     public StreamId StreamId { get; } = streamId;
+
+    // A publisher keeps its stream object: one hub reference serves all its publishes.
+    private IStreamHubGrain Hub => _hub ??= runtime.Hub(StreamId);
 
     public Task<StreamSequenceToken> PublishAsync(string eventName, ReadOnlyMemory<byte> utf8JsonPayload)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
-        return runtime.Hub(StreamId).Publish(new StreamPublication(eventName, utf8JsonPayload));
+        return Hub.Publish(new StreamPublication(eventName, utf8JsonPayload));
     }
 
     public Task<StreamSubscriptionHandle> SubscribeAsync(IStreamObserver observer, StreamSequenceToken? after = null)
         => runtime.SubscribeAsync(StreamId, observer, after);
 
-    public Task<StreamSequenceToken> GetLastTokenAsync() => runtime.Hub(StreamId).GetLastToken();
+    public Task<StreamSequenceToken> GetLastTokenAsync() => Hub.GetLastToken();
 
-    public Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount) => runtime.Hub(StreamId).ReadHistory(afterSequence, maxCount);
+    public Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount) => Hub.ReadHistory(afterSequence, maxCount);
 }
 
 /// <summary>A typed stream: items are serialised once at publish and deserialised per subscriber.</summary>
@@ -37,13 +42,17 @@ internal sealed class AsyncStream<T>(RawStream raw, StreamRuntime runtime) : IAs
 {
     public StreamId StreamId => raw.StreamId;
 
+    // The default event name of items whose type is exactly T, computed once.
+    private static readonly string DefaultEventName = JsonNamingPolicy.CamelCase.ConvertName(typeof(T).Name);
+
     public IRawStream Raw => raw;
 
     public Task<StreamSequenceToken> OnNextAsync(T item, string? eventName = null)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var payload = runtime.Serializer.SerializeToUtf8Bytes(item, item.GetType());
-        return raw.PublishAsync(eventName ?? JsonNamingPolicy.CamelCase.ConvertName(item.GetType().Name), payload);
+        var type = item.GetType();
+        var payload = runtime.Serializer.SerializeToUtf8Bytes(item, type);
+        return raw.PublishAsync(eventName ?? (type == typeof(T) ? DefaultEventName : JsonNamingPolicy.CamelCase.ConvertName(type.Name)), payload);
     }
 
     public Task<StreamSubscriptionHandle> SubscribeAsync(IAsyncObserver<T> observer, StreamSequenceToken? after = null)

@@ -88,9 +88,10 @@ internal sealed class StreamRuntime
 
     public void OnDelivery(StreamDelivery delivery)
     {
-        foreach (var id in delivery.SubscriptionIds)
+        var ids = delivery.SubscriptionIds;
+        for (var i = 0; i < ids.Count; i++)
         {
-            if (_subscriptions.TryGetValue(id, out var subscription)) subscription.Enqueue(delivery);
+            if (_subscriptions.TryGetValue(ids[i], out var subscription)) subscription.Enqueue(delivery);
         }
     }
 

@@ -76,9 +76,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
                 _logger.LogWarning(exception, "Accepting a connection failed");
                 continue;
             }
-            var connection = Connection.Accept(socket, _maxFrameSize, OnFrame);
-            Track(connection);
-            connection.Send(EncodeHello());
+            Track(Connection.Accept(socket, EncodeHello(), _maxFrameSize, OnFrame));
         }
     }
 
@@ -89,11 +87,9 @@ internal sealed class ConnectionManager : IAsyncDisposable
         lock (_silos)
         {
             if (_silos.TryGetValue(silo, out existing) && !existing.IsClosed) return existing;
-            var connection = Connection.Dial(silo.EndPoint, _maxFrameSize, OnFrame, _connectTimeout);
-            connection.RemoteSilo = silo;
+            var connection = Connection.Dial(silo, EncodeHello(), _maxFrameSize, OnFrame, _connectTimeout);
             _silos[silo] = connection;
             Track(connection);
-            connection.Send(EncodeHello());
             if (_stopped) connection.Close();
             return connection;
         }
@@ -128,6 +124,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
     private void OnClosed(Connection connection)
     {
         _all.TryRemove(connection, out _);
+        if (connection.Fault is { } fault) _logger.LogWarning(fault, "Connection with {Peer} closed after a fault", connection);
         if (connection.RemoteSilo is { } silo && _silos.TryRemove(new KeyValuePair<SiloAddress, Connection>(silo, connection)))
         {
             SiloConnectionLost?.Invoke(silo);
@@ -140,7 +137,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
 
     private PooledBufferWriter EncodeHello()
     {
-        var frame = new PooledBufferWriter(128);
+        var frame = PooledBufferWriter.Rent();
         var start = frame.ReserveLength();
         frame.WriteByte((byte)FrameKind.Hello);
         frame.WriteString(_clusterId);
