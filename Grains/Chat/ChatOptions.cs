@@ -1,0 +1,27 @@
+namespace GrainStream.Grains.Chat;
+
+/// <summary>Chat room settings, bound from the <c>Chat</c> configuration section.</summary>
+public sealed class ChatOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Chat";
+
+    /// <summary>Most recent messages each active room keeps in memory to answer history calls
+    /// without reading the stream log. Default 1,000 (the largest history page).</summary>
+    public int MessageCacheSize { get; set; } = 1000;
+
+    /// <summary>How many recent <c>clientId</c>s a room remembers to recognise a repeated post.
+    /// Default 10,000. A repeated post is also recognised only while its message is still in the
+    /// stream's retained history.</summary>
+    public int IdempotencyWindow { get; set; } = 10_000;
+
+    /// <summary>Events read per round trip when a room rebuilds itself from its stream history. Default 1,000.</summary>
+    public int HistoryReadBatch { get; set; } = 1000;
+
+    /// <summary>Longest time between two presence sweeps; leases are also checked exactly when the
+    /// earliest one expires. Default 1 s.</summary>
+    public TimeSpan PresenceSweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest presence lease a node may ask for. Default 5 min.</summary>
+    public TimeSpan MaxPresenceLease { get; set; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,345 @@
+using System.Text.Json;
+using GrainStream.Grains.Leases;
+using GrainStream.Runtime;
+using GrainStream.Streams;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GrainStream.Grains.Chat;
+
+/// <summary>A chat room and the single writer of its stream (<see cref="ChatStreams.Room"/>):
+/// <c>message</c>, <c>presence</c> and <c>read</c> events. A message's id is the stream sequence
+/// of its <c>message</c> event, so the messages live in the stream's history; the stored state
+/// keeps counters and read receipts. On activation the room rebuilds its recent-message cache and
+/// its client-id window from the history, and counts messages that were published but not yet
+/// recorded in its state (a crash between the two).</summary>
+public class ChatRoomGrain(
+    IOptions<ChatOptions> options,
+    ILogger<ChatRoomGrain> logger,
+    [PersistentState("state")] IPersistentState<ChatRoomState> state) : Grain, IChatRoomGrain
+{
+    internal const string MessageEvent = "message";
+    internal const string PresenceEvent = "presence";
+    internal const string ReadEvent = "read";
+
+    private static readonly TimeSpan MinimumSweepDelay = TimeSpan.FromMilliseconds(1);
+
+    private readonly ChatOptions _options = options.Value;
+    private readonly NodeLeaseTable _presence = new();
+    private readonly SortedSet<string> _announcedOnline = new(StringComparer.Ordinal);
+    private ChatMessageCache _cache = null!;
+    private ClientIdWindow _clientIds = null!;
+    private IRawStream _stream = null!;
+    private string _room = "";
+    private long _nextSequence;
+    private long _appliedSequence;
+    private bool _inSync;
+    private IGrainTimer? _presenceTimer;
+
+    /// <inheritdoc/>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _room = this.GetPrimaryKeyString();
+        _stream = GetStreamProvider(GrainStreamDefaults.StreamProviderName).GetRawStream(ChatStreams.Room(_room));
+        _cache = new ChatMessageCache(Math.Max(1, _options.MessageCacheSize));
+        _clientIds = new ClientIdWindow(Math.Max(1, _options.IdempotencyWindow));
+        await CatchUpAsync();
+    }
+
+    /// <inheritdoc/>
+    public async Task<PostMessageResult> Post(PostMessageCommand command)
+    {
+        if (command is null) throw new ArgumentException("A message (author, text) is required.", nameof(command));
+        var author = ChatInput.Author(command.Author);
+        var text = ChatInput.Text(command.Text);
+        var clientId = ChatInput.ClientId(command.ClientId);
+        await EnsureInSyncAsync();
+
+        if (clientId is not null && _clientIds.TryGet(clientId, out var firstId))
+        {
+            if (await FindMessageAsync(firstId) is { } first) return new PostMessageResult(first, Created: false);
+            // Its message has left the retained history: the window cannot vouch for it any more.
+            _clientIds.Remove(clientId);
+        }
+
+        var message = new ChatMessage(_nextSequence, _room, author, text, TimeProvider.GetUtcNow(), clientId);
+        if (await PublishAsync(MessageEvent, JsonSerializer.SerializeToUtf8Bytes(message, GrainsJsonContext.Default.ChatMessage)))
+        {
+            Remember(message);
+            state.State.MessageCount++;
+            state.State.LastId = message.Id;
+            await WriteStateAsync();
+        }
+        return new PostMessageResult(message, Created: true);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ChatMessage>> GetMessages(long? after, int limit)
+    {
+        ChatInput.Page(after, limit);
+        if (after is not { } from)
+        {
+            return _cache.Count >= limit || _cache.Floor == 0 ? _cache.Latest(limit) : await ReadMessagesAsync(0, limit, newest: true);
+        }
+        return _cache.Covers(from) ? _cache.After(from, limit) : await ReadMessagesAsync(from, limit, newest: false);
+    }
+
+    /// <inheritdoc/>
+    public Task<ChatRoomSummary> GetSummary()
+    {
+        var online = _presence.Present(TimeProvider.GetUtcNow());
+        return Task.FromResult(new ChatRoomSummary(_room, state.State.MessageCount, state.State.LastId, [.. online],
+            new Dictionary<string, long>(state.State.ReadReceipts, StringComparer.Ordinal)));
+    }
+
+    /// <inheritdoc/>
+    public async Task MarkRead(string user, long upTo)
+    {
+        EntityKey.Require(user, nameof(user));
+        await EnsureInSyncAsync();
+        var last = state.State.LastId ?? 0;
+        if (upTo < 0 || upTo > last) throw new ArgumentException($"upTo must be a message id between 0 and the room's last id ({last}).", nameof(upTo));
+
+        var receipts = state.State.ReadReceipts;
+        var upToNow = receipts.TryGetValue(user, out var previous) ? Math.Max(previous, upTo) : upTo;
+        if (upToNow != previous || !receipts.ContainsKey(user))
+        {
+            receipts[user] = upToNow;
+            await WriteStateAsync();
+        }
+        var receipt = new ReadReceipt(user, upToNow, TimeProvider.GetUtcNow());
+        await PublishAsync(ReadEvent, JsonSerializer.SerializeToUtf8Bytes(receipt, GrainsJsonContext.Default.ReadReceipt));
+    }
+
+    /// <inheritdoc/>
+    public async Task ReportPresence(string nodeId, IReadOnlyList<string> users, TimeSpan lease)
+    {
+        NodeLeaseTable.Validate(nodeId, users, lease, _options.MaxPresenceLease, nameof(users));
+        var now = TimeProvider.GetUtcNow();
+        _presence.Report(nodeId, users, now + lease);
+        try
+        {
+            await EnsureInSyncAsync();
+            await AnnouncePresenceAsync();
+        }
+        finally
+        {
+            SchedulePresenceSweep();
+        }
+    }
+
+    /// <summary>Publishes a <c>presence</c> event for each user whose online state differs from what
+    /// the stream last said, one change at a time so that each event's list is exact.</summary>
+    private async Task AnnouncePresenceAsync()
+    {
+        var now = TimeProvider.GetUtcNow();
+        _presence.Expire(now);
+        var online = _presence.Present(now);
+        foreach (var user in _announcedOnline.Where(u => !online.Contains(u)).ToList())
+        {
+            var after = _announcedOnline.Where(u => u != user).ToArray();
+            await PublishPresenceAsync(new PresenceChanged(user, Online: false, after));
+            _announcedOnline.Remove(user);
+        }
+        foreach (var user in online.Where(u => !_announcedOnline.Contains(u)).ToList())
+        {
+            var after = new SortedSet<string>(_announcedOnline, StringComparer.Ordinal) { user };
+            await PublishPresenceAsync(new PresenceChanged(user, Online: true, [.. after]));
+            _announcedOnline.Add(user);
+        }
+    }
+
+    private Task<bool> PublishPresenceAsync(PresenceChanged change)
+        => PublishAsync(PresenceEvent, JsonSerializer.SerializeToUtf8Bytes(change, GrainsJsonContext.Default.PresenceChanged));
+
+    /// <summary>Arms the presence timer for the earliest lease expiry (at most a sweep interval
+    /// away), or stops it when no lease is held and nothing remains to announce.</summary>
+    private void SchedulePresenceSweep()
+    {
+        var next = _presence.NextExpiry;
+        if (next is null && _announcedOnline.Count == 0)
+        {
+            _presenceTimer?.Dispose();
+            _presenceTimer = null;
+            return;
+        }
+        var interval = _options.PresenceSweepInterval > TimeSpan.Zero ? _options.PresenceSweepInterval : TimeSpan.FromSeconds(1);
+        var due = next is { } expiry ? expiry - TimeProvider.GetUtcNow() : interval;
+        due = due < MinimumSweepDelay ? MinimumSweepDelay : due > interval ? interval : due;
+        if (_presenceTimer is null)
+        {
+            // KeepAlive: a room with live presence leases stays active to expire them on time.
+            _presenceTimer = RegisterGrainTimer(SweepPresenceAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        }
+        else
+        {
+            _presenceTimer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task SweepPresenceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureInSyncAsync();
+            await AnnouncePresenceAsync();
+        }
+        finally
+        {
+            SchedulePresenceSweep();
+        }
+    }
+
+    /// <summary>Publishes as the stream's single writer. True when the event got the sequence this
+    /// room expected, so the caller records it; false when it did not and the room has re-read the
+    /// history instead (which already recorded it). A failure marks the room out of sync: the next
+    /// call re-reads the history first, and so finds the event if it was committed after all.</summary>
+    private async Task<bool> PublishAsync(string eventName, byte[] payload)
+    {
+        var expected = _nextSequence;
+        StreamSequenceToken token;
+        try
+        {
+            token = await _stream.PublishAsync(eventName, payload);
+        }
+        catch
+        {
+            _inSync = false;
+            throw;
+        }
+        if (token.Sequence == expected && token.Epoch == state.State.Epoch)
+        {
+            _nextSequence = expected + 1;
+            _appliedSequence = token.Sequence;
+            return true;
+        }
+        logger.LogWarning("Room {Room} expected its {Event} event at {Expected} but it got {Token}; re-reading the history", _room, eventName, expected, token);
+        await CatchUpAsync();
+        return false;
+    }
+
+    private async Task EnsureInSyncAsync()
+    {
+        if (!_inSync) await CatchUpAsync();
+    }
+
+    /// <summary>Reads the stream history after what this activation has seen: remembers the
+    /// messages (cache and client ids), counts those the state does not know yet, and learns the
+    /// next sequence. A new stream incarnation (its history was lost) starts the room's ids afresh.</summary>
+    private async Task CatchUpAsync()
+    {
+        _inSync = false;
+        var changed = false;
+        var position = _appliedSequence;
+        var last = position;
+        while (true)
+        {
+            var page = await _stream.ReadAsync(position, Math.Max(1, _options.HistoryReadBatch));
+            if (page.Epoch != state.State.Epoch)
+            {
+                if (state.State.Epoch != 0 || position != 0)
+                {
+                    StartNewIncarnation(page.Epoch);
+                    changed = true;
+                }
+                // A new room just adopts the epoch; it is stored with the first message.
+                state.State.Epoch = page.Epoch;
+                if (position != 0)
+                {
+                    position = last = 0;
+                    continue;
+                }
+            }
+            foreach (var streamEvent in page.Events)
+            {
+                position = streamEvent.Token.Sequence;
+                if (TryReadMessage(streamEvent) is not { } message) continue;
+                Remember(message);
+                if (message.Id > (state.State.LastId ?? 0))
+                {
+                    state.State.MessageCount++;
+                    state.State.LastId = message.Id;
+                    changed = true;
+                }
+            }
+            last = page.LastSequence;
+            if (page.Events.Count == 0 || position >= page.LastSequence) break;
+        }
+        _appliedSequence = Math.Max(position, last);
+        _nextSequence = last + 1;
+        if (changed) await WriteStateAsync();
+        _inSync = true;
+    }
+
+    private void StartNewIncarnation(long epoch)
+    {
+        logger.LogWarning("The stream of room {Room} is a new incarnation ({Old} -> {New}): its history is gone, message ids start again and read receipts are reset",
+            _room, state.State.Epoch, epoch);
+        _cache.Clear();
+        _clientIds.Clear();
+        state.State.LastId = null;
+        state.State.ReadReceipts.Clear();
+    }
+
+    private void Remember(ChatMessage message)
+    {
+        _cache.Add(message);
+        if (message.ClientId is { } clientId) _clientIds.Add(clientId, message.Id);
+    }
+
+    private async Task<ChatMessage?> FindMessageAsync(long id)
+    {
+        if (_cache.Find(id) is { } cached) return cached;
+        var page = await _stream.ReadAsync(id - 1, 1);
+        return page.Events.Count == 1 && TryReadMessage(page.Events[0]) is { } message && message.Id == id ? message : null;
+    }
+
+    /// <summary>Messages from the stream history for ranges older than the cache: the first
+    /// <paramref name="limit"/> after <paramref name="after"/>, or the <paramref name="newest"/> ones.</summary>
+    private async Task<ChatMessage[]> ReadMessagesAsync(long after, int limit, bool newest)
+    {
+        var found = new Queue<ChatMessage>();
+        var position = after;
+        while (true)
+        {
+            var page = await _stream.ReadAsync(position, Math.Max(1, _options.HistoryReadBatch));
+            foreach (var streamEvent in page.Events)
+            {
+                position = streamEvent.Token.Sequence;
+                if (TryReadMessage(streamEvent) is not { } message || message.Id <= after) continue;
+                found.Enqueue(message);
+                if (found.Count > limit) found.Dequeue();
+                if (!newest && found.Count == limit) return [.. found];
+            }
+            if (page.Events.Count == 0 || position >= page.LastSequence) return [.. found];
+        }
+    }
+
+    private ChatMessage? TryReadMessage(StreamEvent streamEvent)
+    {
+        if (streamEvent.EventName != MessageEvent) return null;
+        try
+        {
+            return JsonSerializer.Deserialize(streamEvent.Payload.Span, GrainsJsonContext.Default.ChatMessage);
+        }
+        catch (JsonException exception)
+        {
+            logger.LogWarning(exception, "Room {Room} skips an unreadable message event at {Token}", _room, streamEvent.Token);
+            return null;
+        }
+    }
+
+    private async Task WriteStateAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Memory now differs from storage: start again from storage and the stream history.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace GrainStream.Grains.Logs;
+
+/// <summary>Log tailing settings, bound from the configuration section <c>Logs</c>.</summary>
+public sealed class LogOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Logs";
+
+    /// <summary>The directory whose files can be tailed and appended to; relative paths are taken
+    /// from the process's current directory. Created when missing. Default <c>./logs</c>. Every
+    /// silo of a cluster must see the same directory.</summary>
+    public string Root { get; set; } = "./logs";
+
+    /// <summary>How often a watched file is read even without a change notification (the
+    /// fallback for file systems that do not notify, and for missed notifications). Default 1 s.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The most bytes one append may write (UTF-8, line endings included). Default 1 MiB.
+    /// The API should answer a larger body with 413 before calling the grain, which refuses it
+    /// with an <see cref="ArgumentException"/>.</summary>
+    public int MaxAppendBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The longest line, in UTF-8 bytes, that one <c>line</c> event carries. A longer
+    /// line is split (at a character boundary) into several events, each with its own number, so
+    /// nothing is lost and memory stays bounded even for a file that never ends a line. Default 64 KiB.</summary>
+    public int MaxLineLength { get; set; } = 64 * 1024;
+}

@@ -1,0 +1,33 @@
+namespace GrainStream.Grains.Queues;
+
+/// <summary>Message queue settings, bound from the <c>Queues</c> configuration section.</summary>
+public sealed class QueueOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Queues";
+
+    /// <summary>How long a delivered message stays invisible to other consumers waiting for its
+    /// ack; unacked by then, it is delivered again. Default 30 s.</summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most unacked deliveries a consumer holds at once. Default 16.</summary>
+    public int MaxInFlightPerConsumer { get; set; } = 16;
+
+    /// <summary>Largest message body, as UTF-8 JSON. Default 256 KiB.</summary>
+    public int MaxMessageBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Most unacked messages a queue holds; an enqueue beyond fails with
+    /// <see cref="InvalidOperationException"/>. Default 10,000.</summary>
+    public int MaxDepth { get; set; } = 10_000;
+
+    /// <summary>Longest time between two checks for expired visibility timeouts and consumer
+    /// leases; each is also checked exactly when it expires. Default 1 s.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Period of the durable reminder that brings a queue holding unacked messages back
+    /// after a restart. Default 1 min.</summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest consumer lease a node may ask for. Default 5 min.</summary>
+    public TimeSpan MaxConsumerLease { get; set; } = TimeSpan.FromMinutes(5);
+}

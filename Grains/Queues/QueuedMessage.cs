@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace GrainStream.Grains.Queues;
+
+/// <summary>A message not yet acked: waiting (no consumer) or in flight to one consumer.</summary>
+public sealed class QueuedMessage
+{
+    /// <summary>Per-queue id, increasing.</summary>
+    public long Id { get; set; }
+
+    /// <summary>The body as posted.</summary>
+    public JsonElement Body { get; set; }
+
+    /// <summary>When it was enqueued.</summary>
+    public DateTimeOffset EnqueuedAt { get; set; }
+
+    /// <summary>How many times it was delivered.</summary>
+    public int DeliveryCount { get; set; }
+
+    /// <summary>The consumer it is in flight to; null while it waits.</summary>
+    public string? Consumer { get; set; }
+
+    /// <summary>When an unacked delivery times out and the message becomes visible again.</summary>
+    public DateTimeOffset? InvisibleUntil { get; set; }
+}

@@ -1,0 +1,24 @@
+using GrainStream.Runtime.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrainStream.Grains.Queues;
+
+/// <summary>Registers what message queues need.</summary>
+public static class QueuesServiceCollectionExtensions
+{
+    /// <summary>Binds <see cref="QueueOptions"/> from the <c>Queues</c> section and registers the
+    /// queue state's JSON metadata.</summary>
+    public static IServiceCollection AddQueueGrains(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<QueueOptions>()
+            .Bind(configuration.GetSection(QueueOptions.SectionName))
+            .Validate(o => o.VisibilityTimeout > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero && o.ReminderPeriod > TimeSpan.Zero && o.MaxConsumerLease > TimeSpan.Zero,
+                "Queues:VisibilityTimeout, Queues:SweepInterval, Queues:ReminderPeriod and Queues:MaxConsumerLease must be positive.")
+            .Validate(o => o.MaxInFlightPerConsumer > 0 && o.MaxMessageBytes > 0 && o.MaxDepth > 0,
+                "Queues:MaxInFlightPerConsumer, Queues:MaxMessageBytes and Queues:MaxDepth must be positive.")
+            .ValidateOnStart();
+        services.AddGrainJsonContext(QueueStateJsonContext.Default);
+        return services;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Text.Json;
+using GrainStream.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace GrainStream.Grains.Tasks;
+
+/// <summary>One task (key: its id). Owns the task's life cycle and publishes <c>status</c> and
+/// <c>progress</c> on the task's stream and on its queue's stream.</summary>
+/// <remarks>
+/// Calls between a job and its <see cref="TaskQueueGrain"/> never deadlock: the queue is reentrant,
+/// so the job's awaited calls to it (Enqueue, RenewLease, Remove) run even while the queue awaits
+/// this job (Start, LeaseExpired). The job calls the queue after its own state is written, except
+/// at creation, where the queue entry comes first: an entry without a job is dropped at claim,
+/// whereas a queued job without an entry would be stranded. A lost call after a job's write is
+/// repaired by the lease: the queue keeps it until <see cref="LeaseExpired"/> confirms.
+/// </remarks>
+public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState("state")] IPersistentState<TaskJobState> state) : Grain, ITaskJobGrain
+{
+    private string Id => this.GetPrimaryKeyString();
+
+    private TaskJobView? Job => state.State.Job;
+
+    private ITaskQueueGrain QueueOf(TaskJobView job) => GrainFactory.GetGrain<ITaskQueueGrain>(job.Queue);
+
+    /// <inheritdoc/>
+    public async Task<TaskJobView> Create(CreateTaskCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (Job is { } existing) return existing;
+        EntityKey.Require(Id, "id");
+        TaskRules.RequireType(command.Type);
+        EntityKey.Require(command.Queue, "queue");
+        TaskRules.RequireMaxAttempts(command.MaxAttempts);
+
+        var now = TimeProvider.GetUtcNow();
+        var job = new TaskJobView(Id, command.Type, command.Queue, command.Payload, TaskJobStatus.Queued, 0, null, null, null, 0, command.MaxAttempts,
+            null, now, null, null, now, null);
+        await QueueOf(job).Enqueue(Id, job.Type);
+        await SaveAsync(job);
+        await PublishStatusAsync(job);
+        return job;
+    }
+
+    /// <inheritdoc/>
+    public Task<TaskJobView?> Get() => Task.FromResult(Job);
+
+    /// <inheritdoc/>
+    public async Task<TaskJobView?> Cancel()
+    {
+        if (Job is not { } job) return null;
+        if (job.IsTerminal) return job;
+        var now = TimeProvider.GetUtcNow();
+        job = job with { Status = TaskJobStatus.Cancelled, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
+        await SaveAsync(job);
+        await PublishStatusAsync(job);
+        await QueueOf(job).Remove(Id);
+        return job;
+    }
+
+    /// <inheritdoc/>
+    public async Task<TaskJobView?> Start(string worker, DateTimeOffset leaseExpiresAt)
+    {
+        if (Job is not { Status: TaskJobStatus.Queued } job) return null;
+        var now = TimeProvider.GetUtcNow();
+        state.State.LeaseLength = leaseExpiresAt > now ? leaseExpiresAt - now : TaskRules.MinLease;
+        job = job with
+        {
+            Status = TaskJobStatus.Running,
+            Attempts = job.Attempts + 1,
+            Worker = worker,
+            Progress = 0,
+            ProgressMessage = null,
+            StartedAt = now,
+            UpdatedAt = now,
+            LeaseExpiresAt = leaseExpiresAt,
+        };
+        await SaveAsync(job);
+        await PublishStatusAsync(job);
+        return job;
+    }
+
+    /// <inheritdoc/>
+    public async Task<WorkerReportOutcome> ReportProgress(string worker, int percent, string? message)
+    {
+        TaskRules.RequirePercent(percent);
+        TaskRules.RequireProgressMessage(message);
+        if (Job is not { } job) return WorkerReportOutcome.NotFound;
+        var now = TimeProvider.GetUtcNow();
+        if (!HoldsLease(job, worker, now)) return WorkerReportOutcome.NotLeaseHolder;
+        var expires = now + state.State.LeaseLength;
+        job = job with { Progress = percent, ProgressMessage = message, UpdatedAt = now, LeaseExpiresAt = expires };
+        await SaveAsync(job);
+        await QueueOf(job).RenewLease(Id, expires);
+        await PublishAsync("progress", JsonSerializer.SerializeToUtf8Bytes(new TaskProgress(Id, percent, message), GrainsJsonContext.Default.TaskProgress), job.Queue);
+        return WorkerReportOutcome.Accepted;
+    }
+
+    /// <inheritdoc/>
+    public async Task<WorkerReportOutcome> Complete(string worker, JsonElement? result)
+    {
+        if (Job is not { } job) return WorkerReportOutcome.NotFound;
+        var now = TimeProvider.GetUtcNow();
+        if (!HoldsLease(job, worker, now)) return WorkerReportOutcome.NotLeaseHolder;
+        job = job with { Status = TaskJobStatus.Succeeded, Progress = 100, Result = result, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
+        await SaveAsync(job);
+        await PublishStatusAsync(job);
+        await QueueOf(job).Remove(Id);
+        return WorkerReportOutcome.Accepted;
+    }
+
+    /// <inheritdoc/>
+    public async Task<WorkerReportOutcome> Fail(string worker, string error)
+    {
+        TaskRules.RequireError(error);
+        if (Job is not { } job) return WorkerReportOutcome.NotFound;
+        if (!HoldsLease(job, worker, TimeProvider.GetUtcNow())) return WorkerReportOutcome.NotLeaseHolder;
+        await EndAttemptAsync(job, error);
+        return WorkerReportOutcome.Accepted;
+    }
+
+    /// <inheritdoc/>
+    public async Task LeaseExpired(string worker)
+    {
+        if (Job is not { } job) return;
+        switch (job.Status)
+        {
+            case TaskJobStatus.Running when job.Worker == worker:
+                if (job.LeaseExpiresAt is { } expires && expires > TimeProvider.GetUtcNow())
+                {
+                    // The lease was renewed after the queue saw it expire (or the clocks differ): say so again.
+                    await QueueOf(job).RenewLease(Id, expires);
+                    return;
+                }
+                logger.LogInformation("Lease of task {TaskId} held by {Worker} expired (attempt {Attempt} of {MaxAttempts})", Id, worker, job.Attempts, job.MaxAttempts);
+                await EndAttemptAsync(job, "lease expired");
+                break;
+            case TaskJobStatus.Queued:
+                // The job went back to the queue but the queue may never have heard of it (a lost call): make sure.
+                await QueueOf(job).Enqueue(Id, job.Type);
+                break;
+        }
+    }
+
+    /// <summary>Ends a running attempt: back to the queue while attempts remain, else failed.</summary>
+    private async Task EndAttemptAsync(TaskJobView job, string error)
+    {
+        var now = TimeProvider.GetUtcNow();
+        if (job.Attempts < job.MaxAttempts)
+        {
+            job = job with { Status = TaskJobStatus.Queued, Error = error, Worker = null, Progress = 0, ProgressMessage = null, UpdatedAt = now, LeaseExpiresAt = null };
+            await SaveAsync(job);
+            await PublishStatusAsync(job);
+            await QueueOf(job).Enqueue(Id, job.Type);
+        }
+        else
+        {
+            job = job with { Status = TaskJobStatus.Failed, Error = error, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
+            await SaveAsync(job);
+            await PublishStatusAsync(job);
+            await QueueOf(job).Remove(Id);
+        }
+    }
+
+    private static bool HoldsLease(TaskJobView job, string worker, DateTimeOffset now)
+        => job.Status == TaskJobStatus.Running && job.Worker == worker && job.LeaseExpiresAt is { } expires && now <= expires;
+
+    private async Task SaveAsync(TaskJobView job)
+    {
+        var previous = state.State.Job;
+        state.State.Job = job;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Keep memory equal to storage, so that a retry starts from what is stored.
+            state.State.Job = previous;
+            throw;
+        }
+    }
+
+    private Task PublishStatusAsync(TaskJobView job)
+        => PublishAsync("status", JsonSerializer.SerializeToUtf8Bytes(job, GrainsJsonContext.Default.TaskJobView), job.Queue);
+
+    /// <summary>Publishes one payload, serialised once, on the task's stream and its queue's stream.</summary>
+    private async Task PublishAsync(string eventName, byte[] payload, string queue)
+    {
+        var streams = GetStreamProvider(GrainStreamDefaults.StreamProviderName);
+        await streams.GetRawStream(TaskStreams.Task(Id)).PublishAsync(eventName, payload);
+        await streams.GetRawStream(TaskStreams.Queue(queue)).PublishAsync(eventName, payload);
+    }
+}

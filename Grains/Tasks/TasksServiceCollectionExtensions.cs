@@ -1,0 +1,22 @@
+using GrainStream.Runtime.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrainStream.Grains.Tasks;
+
+/// <summary>Registers the task grains' services.</summary>
+public static class TasksServiceCollectionExtensions
+{
+    /// <summary>Binds <see cref="TaskOptions"/> to the section <c>Tasks</c>, registers the JSON
+    /// metadata of the task grains' state and the demo worker (a hosted service that does nothing
+    /// when <see cref="TaskOptions.DemoWorker"/> is false, so tests can switch it off with
+    /// <c>Configure&lt;TaskOptions&gt;</c>). Needs an <c>IClusterClient</c> (a silo or a client) in the same services.</summary>
+    public static IServiceCollection AddTaskGrains(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.SectionName));
+        services.AddGrainJsonContext(TaskStateJsonContext.Default);
+        services.AddHostedService<DemoTaskWorker>();
+        return services;
+    }
+}

@@ -1,0 +1,28 @@
+using GrainStream.Grains;
+using GrainStream.Grains.Logs;
+using GrainStream.Runtime.Hosting;
+using GrainStream.Runtime.Testing;
+using GrainStream.Tests.Support;
+
+namespace GrainStream.Tests.Platform.Logs;
+
+/// <summary>Test clusters with the log grains on a temporary root, polling every 100 ms.</summary>
+public static class LogCluster
+{
+    public static Task<InProcessTestCluster> StartAsync(TemporaryLogRoot root, int silos = 1, Action<LogOptions>? configure = null)
+        => ClusterFactory.StartAsync(silos, builder =>
+        {
+            builder.ConfigureSilo(silo =>
+            {
+                silo.AddGrainJsonContext(GrainsJsonContext.Default);
+                silo.Services.AddLogGrains(silo.Configuration);
+                silo.Configure<LogOptions>(o =>
+                {
+                    o.Root = root.Path;
+                    o.PollInterval = TimeSpan.FromMilliseconds(100);
+                    configure?.Invoke(o);
+                });
+            });
+            builder.ConfigureClient(client => client.AddGrainJsonContext(GrainsJsonContext.Default));
+        });
+}

@@ -1,0 +1,37 @@
+using GrainStream.Grains;
+using GrainStream.Grains.Tasks;
+using GrainStream.Runtime.Hosting;
+using GrainStream.Tests.Support;
+
+namespace GrainStream.Tests.Platform.Tasks;
+
+public sealed class TaskRestartTests
+{
+    [Fact]
+    public async Task Expired_lease_is_found_after_the_queue_silo_is_lost()
+    {
+        await using var cluster = await ClusterFactory.StartAsync(2, builder =>
+        {
+            builder.ConfigureSilo(silo =>
+            {
+                silo.AddGrainJsonContext(GrainsJsonContext.Default);
+                TaskClusterFixture.Configure(silo, demoWorker: false);
+            });
+            builder.ConfigureClient(client => client.AddGrainJsonContext(GrainsJsonContext.Default));
+        });
+        var id = TaskClusterFixture.NewId();
+        var job = cluster.Client.GetGrain<ITaskJobGrain>(id);
+        await job.Create(TaskClusterFixture.Command("t", "stranded"));
+        Assert.NotNull(await cluster.Client.GetGrain<ITaskQueueGrain>("stranded").Claim("doomed-worker", null, TimeSpan.FromSeconds(1)));
+
+        // Crash the silo of the queue: its lease timer dies with it; only the durable reminder can bring it back.
+        var location = await cluster.Directory.LookupAsync(new GrainId("taskqueue", "stranded"));
+        await cluster.KillSiloAsync(cluster.Silos.Single(s => s.Silo.Address.Equals(location!.Silo)));
+        await cluster.WaitForLivenessToStabilizeAsync();
+
+        await Eventually.TrueAsync(async () => (await job.Get())!.Status == TaskJobStatus.Queued, "the task back in the queue after the silo loss", TimeSpan.FromSeconds(40));
+        var requeued = (await job.Get())!;
+        Assert.Equal(("lease expired", 1), (requeued.Error, requeued.Attempts));
+        Assert.Equal(id, (await cluster.Client.GetGrain<ITaskQueueGrain>("stranded").Claim("survivor", null, TimeSpan.FromSeconds(30)))!.Id);
+    }
+}
