@@ -1,0 +1,62 @@
+using GrainStream.Api.Presence;
+using GrainStream.Api.Sse;
+using GrainStream.Grains.Logs;
+using GrainStream.Runtime;
+using GrainStream.Streams;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace GrainStream.Api.Endpoints;
+
+/// <summary><c>GET /api/events?topic=…</c>: many streams on one SSE connection. Each event's
+/// <c>event:</c> is the stream's event name and its data <c>{"topic":…,"data":…}</c>; its id is one
+/// cursor over every topic, so one Last-Event-ID resumes them all.</summary>
+internal static class EventsEndpoints
+{
+    public static IEndpointRouteBuilder MapEventsEndpoints(this IEndpointRouteBuilder api)
+    {
+        api.MapGroup("/events").WithTags("Events")
+            .MapGet("", Events)
+            .WithSummary("SSE over several topics: chat:{room}, stock:{symbol}, task:{id}, tasks:{queue}, log:{name}, queue:{queue}/{consumer}.");
+        return api;
+    }
+
+    private static async Task<Results<SseStreamResult, ValidationProblem, ProblemHttpResult>> Events(HttpRequest request, IClusterClient cluster, IOptions<SseOptions> options)
+    {
+        var requested = request.Query["topic"];
+        if (requested.Count == 0) return TopicProblem("Name at least one topic: ?topic=chat:lobby&topic=stock:ACME.");
+        if (requested.Count > options.Value.MaxTopics) return TopicProblem($"At most {options.Value.MaxTopics} topics per connection.");
+
+        var streams = new List<StreamId>(requested.Count);
+        var topics = new List<string>(requested.Count);
+        foreach (var topic in requested)
+        {
+            if (!EventTopic.TryParse(topic, out var streamId, out var error)) return TopicProblem(error);
+            var canonical = StreamKinds.Topic(streamId);
+            if (topics.Contains(canonical)) continue;
+            streams.Add(streamId);
+            topics.Add(canonical);
+        }
+
+        Dictionary<string, StreamSequenceToken>? positions = null;
+        if (LastEventId.Read(request) is { } raw && !MultiplexCursor.TryParse(raw, out positions)) return LastEventId.Malformed(raw);
+
+        var subscriptions = new List<SseSubscription>(streams.Count);
+        var presence = new List<SsePresence>();
+        for (var i = 0; i < streams.Count; i++)
+        {
+            var streamId = streams[i];
+            subscriptions.Add(new SseSubscription(streamId, positions is not null && positions.TryGetValue(topics[i], out var position) ? position : null));
+            if (streamId.Namespace == LogStreams.File("x").Namespace) await cluster.GetGrain<ILogFileGrain>(streamId.Key).EnsureWatching();
+            if (streamId.Namespace == Grains.Queues.QueueStreams.Consumer("q", "c").Namespace)
+            {
+                var slash = streamId.Key.IndexOf('/');
+                presence.Add(new SsePresence(PresenceKind.QueueConsumer, streamId.Key[..slash], streamId.Key[(slash + 1)..]));
+            }
+        }
+        return new SseStreamResult(subscriptions, new MultiplexCursor(topics), presence);
+    }
+
+    private static ValidationProblem TopicProblem(string detail)
+        => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["topic"] = [detail] }, detail: detail, title: "Invalid topic");
+}

@@ -1,0 +1,46 @@
+using GrainStream.Api.Contracts;
+using GrainStream.Api.Hosting;
+using GrainStream.Runtime;
+using GrainStream.Streams;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace GrainStream.Api.Endpoints;
+
+/// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (the cluster answers).</summary>
+internal static class HealthEndpoints
+{
+    private static readonly StreamId Probe = new("health", "probe");
+
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        var health = app.MapGroup("/health").WithTags("Health");
+        health.MapGet("/live", () => TypedResults.Ok(new HealthStatus("live")));
+        health.MapGet("/ready", Ready);
+        return app;
+    }
+
+    /// <summary>Ready when connected and a grain call (the probe stream's hub, which also reads the
+    /// event log) answers within <see cref="ApiOptions.ReadinessTimeout"/>.</summary>
+    private static async Task<Results<Ok<HealthStatus>, ProblemHttpResult>> Ready(IClusterClient cluster, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    {
+        string detail;
+        if (!cluster.IsConnected)
+        {
+            detail = "Not connected to the cluster.";
+        }
+        else
+        {
+            try
+            {
+                await cluster.GetStreamProvider("default").GetRawStream(Probe).GetLastTokenAsync().WaitAsync(options.Value.ReadinessTimeout, cancellationToken);
+                return TypedResults.Ok(new HealthStatus("ready"));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                detail = $"The cluster did not answer: {exception.Message}";
+            }
+        }
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: detail);
+    }
+}

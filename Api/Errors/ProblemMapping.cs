@@ -1,0 +1,83 @@
+using System.Text.Json;
+using GrainStream.Runtime;
+using GrainStream.Runtime.Messaging;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace GrainStream.Api.Errors;
+
+/// <summary>Turns an exception into an RFC 9457 problem with the status it deserves. Grains signal bad
+/// input with <see cref="ArgumentException"/> (it reaches the API as the same type, or as a
+/// <see cref="RemoteGrainException"/> naming it when the type could not be recreated), so a grain's
+/// validation message becomes the problem's detail. Anything unexpected is a 500 without details.</summary>
+internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<ProblemMapping> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client is gone; there is nobody to answer.
+            return true;
+        }
+        exception = Unwrap(exception);
+        var (status, title) = Map(exception);
+        if (status >= 500) logger.LogError(exception, "Request {Method} {Path} failed", httpContext.Request.Method, httpContext.Request.Path);
+        else logger.LogDebug(exception, "Request {Method} {Path} refused with {Status}", httpContext.Request.Method, httpContext.Request.Path, status);
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = status,
+                Title = title,
+                Detail = status == StatusCodes.Status500InternalServerError ? "An unexpected error occurred." : exception.Message,
+            },
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Body binding reports a body that turned out too large (chunked, so Kestrel found out
+    /// while reading) as a generic 400 wrapping Kestrel's 413; the client deserves the 413.</summary>
+    private static Exception Unwrap(Exception exception)
+    {
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }) return inner;
+        }
+        return exception;
+    }
+
+    /// <summary>The status and title for an exception.</summary>
+    internal static (int Status, string Title) Map(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge => "Request body too large",
+            StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+            _ => "Bad request",
+        }),
+        ArgumentException => (StatusCodes.Status400BadRequest, "Invalid argument"),
+        JsonException => (StatusCodes.Status400BadRequest, "Malformed JSON"),
+        FormatException => (StatusCodes.Status400BadRequest, "Malformed value"),
+        KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException => (StatusCodes.Status404NotFound, "Not found"),
+        ObjectDisposedException => (StatusCodes.Status503ServiceUnavailable, "Shutting down"),
+        // Grains refuse an operation their state does not allow (e.g. a full queue) this way.
+        InvalidOperationException => (StatusCodes.Status409Conflict, "Conflict"),
+        UnauthorizedAccessException => (StatusCodes.Status403Forbidden, "Forbidden"),
+        TimeoutException => (StatusCodes.Status504GatewayTimeout, "The cluster did not answer in time"),
+        SiloUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The cluster is unavailable"),
+        RemoteGrainException remote => MapRemote(remote.RemoteTypeName),
+        _ => (StatusCodes.Status500InternalServerError, "Internal server error"),
+    };
+
+    private static (int, string) MapRemote(string typeName) => typeName switch
+    {
+        "System.ArgumentException" or "System.ArgumentNullException" or "System.ArgumentOutOfRangeException" => (StatusCodes.Status400BadRequest, "Invalid argument"),
+        "System.Collections.Generic.KeyNotFoundException" or "System.IO.FileNotFoundException" => (StatusCodes.Status404NotFound, "Not found"),
+        "System.InvalidOperationException" => (StatusCodes.Status409Conflict, "Conflict"),
+        "System.UnauthorizedAccessException" => (StatusCodes.Status403Forbidden, "Forbidden"),
+        "System.TimeoutException" => (StatusCodes.Status504GatewayTimeout, "The cluster did not answer in time"),
+        _ => (StatusCodes.Status500InternalServerError, "Internal server error"),
+    };
+}

@@ -1,0 +1,36 @@
+using GrainStream.Api.Endpoints;
+using GrainStream.Api.Errors;
+using GrainStream.Api.Validation;
+
+namespace GrainStream.Api.Hosting;
+
+/// <summary>The HTTP pipeline and the endpoints.</summary>
+public static class ApiApplicationExtensions
+{
+    /// <summary>Errors as problem details (exceptions, and bare 4xx/5xx such as unknown routes and
+    /// 405s), the demo page, and every endpoint of the contract.</summary>
+    public static WebApplication UseGrainStreamApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<DotSegmentGuard>();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseRouting();
+
+        app.MapOpenApi();
+        app.MapHealthEndpoints();
+
+        // Keys are checked for every endpoint under /api, request shapes for those that take one.
+        var api = app.MapGroup("/api")
+            .AddEndpointFilter<KeyValidationFilter>()
+            .AddEndpointFilterFactory(RequestValidationFilter.Create);
+        api.MapChatEndpoints();
+        api.MapStockEndpoints();
+        api.MapTaskEndpoints();
+        api.MapLogEndpoints();
+        api.MapQueueEndpoints();
+        api.MapEventsEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,23 @@
+namespace GrainStream.Api.Hosting;
+
+/// <summary>HTTP front settings, bound from the <c>Api</c> configuration section.</summary>
+public sealed class ApiOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Api";
+
+    /// <summary>Largest request body accepted; a bigger one is answered 413. Default 1 MiB.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long <c>/health/ready</c> waits for its grain call. Default 2 s.</summary>
+    public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>How the API reaches its grains, from <c>GrainStream:Mode</c>.</summary>
+public enum GrainStreamMode
+{
+    /// <summary>The API hosts a silo in-process with SQLite storage (the default).</summary>
+    Embedded,
+    /// <summary>The API is a client of a cluster of <c>Silo</c> processes.</summary>
+    Client,
+}

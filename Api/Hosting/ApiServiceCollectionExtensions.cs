@@ -1,0 +1,48 @@
+using GrainStream.Api.Contracts;
+using GrainStream.Api.Errors;
+using GrainStream.Api.Presence;
+using GrainStream.Api.Sse;
+using GrainStream.Grains;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace GrainStream.Api.Hosting;
+
+/// <summary>The HTTP front's services: JSON, problem details, OpenAPI, SSE relays and presence.</summary>
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>Registers everything the endpoints need (after the backend, so that the relay hub
+    /// and the presence registry stop before the silo does).</summary>
+    public static WebApplicationBuilder AddGrainStreamApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
+        services.Configure<SseOptions>(configuration.GetSection(SseOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            // Source-generated metadata first; camelCase comes with the web defaults.
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, GrainsJsonContext.Default);
+        });
+        // Body binding failures (malformed JSON, wrong content type, missing body) throw
+        // BadHttpRequestException, which ProblemMapping turns into a problem with the reason.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
+        services.AddExceptionHandler<ProblemMapping>();
+        services.AddOpenApi();
+
+        services.AddSingleton<SseConnectionTracker>();
+        services.AddSingleton<StreamRelayHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<StreamRelayHub>());
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
+        return builder;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Threading.Channels;
+using GrainStream.Streams;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace GrainStream.Api.Sse;
+
+/// <summary>One open event stream. Relays offer it pre-encoded frames through a bounded queue (never
+/// blocking them); a single loop drains the queue into the response's <see cref="PipeWriter"/> and
+/// flushes once per drain, not per event. A connection that falls a whole queue behind is cut off
+/// after a <c>retry:</c> hint (the client resumes with its Last-Event-ID), except on latest-wins
+/// streams, where the oldest queued frame gives way. No timer, task or buffer of its own while idle:
+/// heartbeats come from <see cref="SseConnectionTracker"/>'s one shared timer.</summary>
+internal sealed class SseConnection
+{
+    private const int Running = 0, Overflowed = 1, Stopping = 2;
+
+    private readonly HttpContext _context;
+    private readonly PipeWriter _writer;
+    private readonly Channel<SseFrame> _queue;
+    private readonly int _retryMilliseconds;
+    private readonly MultiplexCursor? _cursor;
+    private StreamSequenceToken? _attachedAt;
+    private int _state;
+
+    /// <summary>A connection; <paramref name="cursor"/> makes it multiplexed (composite ids, wrapped data).</summary>
+    public SseConnection(HttpContext context, SseOptions options, bool latestWins, MultiplexCursor? cursor = null)
+    {
+        _context = context;
+        _writer = context.Response.BodyWriter;
+        _retryMilliseconds = options.RetryMilliseconds;
+        _cursor = cursor;
+        _queue = Channel.CreateBounded<SseFrame>(new BoundedChannelOptions(Math.Max(1, options.QueueCapacity))
+        {
+            FullMode = latestWins ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = false,
+            // Writers are relays fanning out to thousands of connections: never run a connection's
+            // drain loop inline on a relay's thread.
+            AllowSynchronousContinuations = false,
+        });
+    }
+
+    /// <summary>True when the connection was cut off because its queue overflowed.</summary>
+    public bool WasCutOff => Volatile.Read(ref _state) == Overflowed;
+
+    /// <summary>True once a frame that ends the stream was written.</summary>
+    public bool HasEnded { get; private set; }
+
+    /// <summary>Queues a frame; never blocks. Called by relays, the heartbeat timer and joins.</summary>
+    public void Offer(SseFrame frame)
+    {
+        if (!_queue.Writer.TryWrite(frame) && Interlocked.CompareExchange(ref _state, Overflowed, Running) == Running)
+        {
+            // Too far behind: what is queued is still written, then the retry hint, then the end.
+            _queue.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Ends the stream after what is queued (graceful shutdown).</summary>
+    public void Stop()
+    {
+        if (Interlocked.CompareExchange(ref _state, Stopping, Running) == Running) _queue.Writer.TryComplete();
+    }
+
+    /// <summary>Sets the SSE headers and writes the <c>retry:</c> field (not yet flushed).</summary>
+    public void Start()
+    {
+        var response = _context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.Headers.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        _context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        WriteRetry();
+    }
+
+    /// <summary>Records where the client stands in <paramref name="topic"/> once attached to its relay.</summary>
+    public void Attached(string topic, StreamSequenceToken position)
+    {
+        if (_cursor is not null) _cursor.Set(topic, position);
+        else _attachedAt = position;
+    }
+
+    /// <summary>Writes the client's starting position as an id-only block: per the SSE processing
+    /// model it sets EventSource's last event id without dispatching an event, so a client that
+    /// reconnects before the first event still resumes from where it joined, without a gap.</summary>
+    public void WritePosition()
+    {
+        if (_cursor is not null)
+        {
+            _writer.Write("id: "u8);
+            _cursor.WriteId(_writer);
+            _writer.Write("\n\n"u8);
+        }
+        else if (_attachedAt is { } position)
+        {
+            _writer.Write("id: "u8);
+            _writer.Write(Encoding.UTF8.GetBytes(position.ToString()).AsSpan());
+            _writer.Write("\n\n"u8);
+        }
+    }
+
+    /// <summary>Writes a frame into the response (unflushed); true when the stream ends after it.</summary>
+    public bool Write(SseFrame frame)
+    {
+        if (_cursor is null)
+        {
+            _writer.Write(frame.Bytes.AsSpan());
+            if (frame.EndsStream) HasEnded = true;
+            return frame.EndsStream;
+        }
+        if (frame.Kind == SseFrameKind.Heartbeat)
+        {
+            _writer.Write(frame.Bytes.AsSpan());
+            return false;
+        }
+        _cursor.Set(frame.Topic!, frame.Token);
+        _writer.Write("id: "u8);
+        _cursor.WriteId(_writer);
+        _writer.Write("\n"u8);
+        _writer.Write(frame.MultiplexBody);
+        return false;
+    }
+
+    public ValueTask<FlushResult> FlushAsync() => _writer.FlushAsync(_context.RequestAborted);
+
+    /// <summary>Drains the queue into the response until the client leaves, the stream ends (a
+    /// terminal task status), the connection is cut off, or the application stops.</summary>
+    public async Task RunAsync()
+    {
+        var aborted = _context.RequestAborted;
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(aborted).ConfigureAwait(false))
+            {
+                var ends = false;
+                while (!ends && reader.TryRead(out var frame)) ends = Write(frame);
+                var flushed = await _writer.FlushAsync(aborted).ConfigureAwait(false);
+                if (ends || flushed.IsCompleted || flushed.IsCanceled) return;
+            }
+            if (WasCutOff)
+            {
+                WriteRetry();
+                await _writer.FlushAsync(aborted).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client left.
+        }
+    }
+
+    private void WriteRetry()
+    {
+        _writer.Write("retry: "u8);
+        _writer.Write(Encoding.ASCII.GetBytes(_retryMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).AsSpan());
+        _writer.Write("\n\n"u8);
+    }
+}

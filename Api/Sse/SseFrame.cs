@@ -1,0 +1,173 @@
+using System.Text;
+using System.Text.Json;
+using GrainStream.Streams;
+
+namespace GrainStream.Api.Sse;
+
+/// <summary>What a frame is.</summary>
+internal enum SseFrameKind : byte
+{
+    /// <summary>A stream event.</summary>
+    Event,
+    /// <summary>The <c>reset</c> event: the client's position could not be resumed.</summary>
+    Reset,
+    /// <summary>The <c>: hb</c> comment.</summary>
+    Heartbeat,
+}
+
+/// <summary>One Server-Sent Event, encoded to UTF-8 once, when the relay receives it, and then
+/// copied as is into every connection's response: nothing is serialised per connection. Immutable
+/// once built (the multiplexed form is built lazily, at most once per frame in practice).</summary>
+internal sealed class SseFrame
+{
+    /// <summary>The heartbeat comment; carries no id, so it never moves a client's position.</summary>
+    public static readonly SseFrame Heartbeat = new(SseFrameKind.Heartbeat, default, null, "", default, ": hb\n\n"u8.ToArray(), 0, false);
+
+    private byte[]? _multiplexBody;
+
+    private SseFrame(SseFrameKind kind, StreamSequenceToken token, string? topic, string eventName, ReadOnlyMemory<byte> payload, byte[] bytes, int bodyOffset, bool endsStream)
+    {
+        Kind = kind;
+        Token = token;
+        Topic = topic;
+        EventName = eventName;
+        Payload = payload;
+        Bytes = bytes;
+        BodyOffset = bodyOffset;
+        EndsStream = endsStream;
+    }
+
+    public SseFrameKind Kind { get; }
+
+    /// <summary>The stream position this frame brings a client to.</summary>
+    public StreamSequenceToken Token { get; }
+
+    /// <summary>The topic (<c>namespace:key</c>) of the stream; one string instance per relay.</summary>
+    public string? Topic { get; }
+
+    public string EventName { get; }
+
+    /// <summary>The payload (UTF-8 JSON) as the stream delivered it.</summary>
+    public ReadOnlyMemory<byte> Payload { get; }
+
+    /// <summary>The complete frame for a single-stream connection: <c>id:</c>, <c>event:</c>, <c>data:</c> lines and the blank line.</summary>
+    public byte[] Bytes { get; }
+
+    /// <summary>Where the <c>event:</c> line starts in <see cref="Bytes"/> (after the id line).</summary>
+    public int BodyOffset { get; }
+
+    /// <summary>A single-stream connection ends after writing this frame (a task's terminal status).</summary>
+    public bool EndsStream { get; }
+
+    /// <summary>The frame for a stream event.</summary>
+    public static SseFrame ForEvent(StreamEvent streamEvent, string topic, bool endsStream)
+    {
+        var bytes = Encode(streamEvent.Token.ToString(), streamEvent.EventName, default, streamEvent.Payload.Span, default, out var bodyOffset);
+        return new SseFrame(SseFrameKind.Event, streamEvent.Token, topic, streamEvent.EventName, streamEvent.Payload, bytes, bodyOffset, endsStream);
+    }
+
+    /// <summary>The <c>reset</c> event: the client continues from <paramref name="position"/> (live),
+    /// not from <paramref name="requested"/>, for <paramref name="reason"/>.</summary>
+    public static SseFrame ForReset(StreamSequenceToken position, string topic, string reason, StreamSequenceToken? requested)
+    {
+        var json = new StringBuilder(96).Append("{\"reason\":\"").Append(reason).Append('"');
+        if (requested is { } r) json.Append(",\"requested\":\"").Append(r.ToString()).Append('"');
+        json.Append(",\"position\":\"").Append(position.ToString()).Append("\"}");
+        var payload = Encoding.UTF8.GetBytes(json.ToString());
+        var bytes = Encode(position.ToString(), "reset", default, payload, default, out var bodyOffset);
+        return new SseFrame(SseFrameKind.Reset, position, topic, "reset", payload, bytes, bodyOffset, false);
+    }
+
+    /// <summary>The frame without its id line, as a multiplexed connection writes it: <c>event:</c>
+    /// and <c>data: {"topic":"…","data":&lt;payload&gt;}</c>. The connection writes its own composite id.</summary>
+    public ReadOnlySpan<byte> MultiplexBody
+    {
+        get
+        {
+            if (Kind == SseFrameKind.Heartbeat) return Bytes;
+            // Built on first use by any multiplexed connection and then shared; a race builds it twice, harmlessly.
+            return _multiplexBody ??= BuildMultiplexBody();
+        }
+    }
+
+    private byte[] BuildMultiplexBody()
+    {
+        var prefix = Encoding.UTF8.GetBytes("{\"topic\":\"" + JsonEncodedText.Encode(Topic ?? "").Value + "\",\"data\":");
+        return Encode(null, EventName, prefix, Payload.Span, "}"u8, out _);
+    }
+
+    /// <summary>Encodes <c>id:</c> (when given), <c>event:</c> and the data split into <c>data:</c>
+    /// lines at every CR, LF or CRLF, so that no payload can break the framing (JSON stays valid:
+    /// the client joins the lines with LF, which JSON reads as whitespace).</summary>
+    internal static byte[] Encode(string? id, string eventName, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> suffix, out int bodyOffset)
+    {
+        var idLength = id is null ? 0 : 4 + Encoding.UTF8.GetByteCount(id) + 1;
+        var name = SafeField(eventName);
+        var eventLength = 7 + Encoding.UTF8.GetByteCount(name) + 1;
+        var lines = 1;
+        var breakBytes = 0;
+        for (var i = 0; i < payload.Length; i++)
+        {
+            var b = payload[i];
+            if (b == (byte)'\r')
+            {
+                lines++;
+                breakBytes++;
+                if (i + 1 < payload.Length && payload[i + 1] == (byte)'\n')
+                {
+                    breakBytes++;
+                    i++;
+                }
+            }
+            else if (b == (byte)'\n')
+            {
+                lines++;
+                breakBytes++;
+            }
+        }
+        var dataLength = 7 * lines + prefix.Length + payload.Length - breakBytes + suffix.Length;
+        var buffer = new byte[idLength + eventLength + dataLength + 1];
+        var span = buffer.AsSpan();
+        var at = 0;
+        if (id is not null)
+        {
+            at += Copy("id: "u8, span[at..]);
+            at += Encoding.UTF8.GetBytes(id, span[at..]);
+            span[at++] = (byte)'\n';
+        }
+        bodyOffset = at;
+        at += Copy("event: "u8, span[at..]);
+        at += Encoding.UTF8.GetBytes(name, span[at..]);
+        span[at++] = (byte)'\n';
+        at += Copy("data: "u8, span[at..]);
+        at += Copy(prefix, span[at..]);
+        for (var i = 0; i < payload.Length; i++)
+        {
+            var b = payload[i];
+            if (b is (byte)'\r' or (byte)'\n')
+            {
+                if (b == (byte)'\r' && i + 1 < payload.Length && payload[i + 1] == (byte)'\n') i++;
+                span[at++] = (byte)'\n';
+                at += Copy("data: "u8, span[at..]);
+            }
+            else
+            {
+                span[at++] = b;
+            }
+        }
+        at += Copy(suffix, span[at..]);
+        span[at++] = (byte)'\n';
+        span[at++] = (byte)'\n';
+        System.Diagnostics.Debug.Assert(at == buffer.Length);
+        return buffer;
+    }
+
+    /// <summary>A field value (event name, id) must be one line.</summary>
+    private static string SafeField(string value) => value.AsSpan().ContainsAny('\r', '\n') ? value.Replace('\r', '_').Replace('\n', '_') : value;
+
+    private static int Copy(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        source.CopyTo(destination);
+        return source.Length;
+    }
+}

@@ -1,0 +1,40 @@
+namespace GrainStream.Api.Sse;
+
+/// <summary>Server-Sent Events settings, bound from the <c>Sse</c> configuration section.</summary>
+public sealed class SseOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Sse";
+
+    /// <summary>The reconnection delay sent to clients as the first field (<c>retry:</c>) of every
+    /// stream and again when a stream is cut off. Default 3,000 ms.</summary>
+    public int RetryMilliseconds { get; set; } = 3000;
+
+    /// <summary>How often every open stream gets a comment line (<c>: hb</c>), so that proxies and
+    /// browsers do not time out an idle stream and a dead peer is noticed. Default 15 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Frames a connection may have queued before it is cut off (or, for latest-wins
+    /// streams such as quotes, before its oldest queued frame is dropped). Default 1,024.</summary>
+    public int QueueCapacity { get; set; } = 1024;
+
+    /// <summary>Recent frames each stream relay keeps (already encoded) so that a reconnecting client
+    /// resumes without a round trip to the stream's history. Default 512.</summary>
+    public int RelayBufferSize { get; set; } = 512;
+
+    /// <summary>How long a stream relay stays subscribed after its last connection left, so that a
+    /// reconnect (or a page reload) finds it warm. Default 10 s.</summary>
+    public TimeSpan RelayLinger { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Events read per round trip when a resume reaches back further than the relay's
+    /// buffer. Default 512.</summary>
+    public int HistoryPageSize { get; set; } = 512;
+
+    /// <summary>Most topics on one <c>/api/events</c> connection. Default 32.</summary>
+    public int MaxTopics { get; set; } = 32;
+
+    /// <summary>How long the grains keep a node's reported presence (chat users, queue consumers)
+    /// without a renewal; the node renews every third of it. A node that dies leaves no ghosts
+    /// after this. Default 30 s.</summary>
+    public TimeSpan PresenceLease { get; set; } = TimeSpan.FromSeconds(30);
+}

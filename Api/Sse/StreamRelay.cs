@@ -1,0 +1,312 @@
+using GrainStream.Streams;
+
+namespace GrainStream.Api.Sse;
+
+/// <summary>One stream on this API node: a single upstream subscription, however many connections
+/// watch the stream, fanned out locally. Each event is encoded once (<see cref="SseFrame"/>), kept in
+/// a small ring of recent frames, and offered to every connection's queue.</summary>
+/// <remarks>
+/// <para>Hand-over without loss or duplicate: the relay knows the exact position of its upstream
+/// subscription from the start (it subscribes <em>after</em> the stream's last token, so the runtime
+/// replays anything published in between), and every delivery appends to the ring and snapshots the
+/// subscriber list under one lock. A joining connection copies the ring frames after its position
+/// and attaches under that same lock, so each event reaches it exactly once: either from the ring
+/// copy or from the fan-out. Fan-out itself runs outside the lock (on an immutable snapshot), so a
+/// delivery to thousands of connections never holds up a join, and a join never holds up delivery.</para>
+/// <para>Positions older than the ring are replayed from the stream's history (outside the lock,
+/// written straight to the response with the network's back-pressure) until the ring takes over. A
+/// position from another epoch, older than the retained history, or beyond the stream's end gets a
+/// <c>reset</c> event and continues live.</para>
+/// </remarks>
+internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly IRawStream _raw;
+    private readonly SseOptions _options;
+    private readonly ILogger _logger;
+    private readonly SseFrame[] _ring;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _ringHead;
+    private int _ringCount;
+    private Subscriber[] _subscribers = [];
+    private StreamSequenceToken _last;
+    private StreamSubscriptionHandle? _handle;
+    private bool _disposed;
+
+    public StreamRelay(IRawStream raw, SseOptions options, ILogger logger)
+    {
+        _raw = raw;
+        _options = options;
+        _logger = logger;
+        _ring = new SseFrame[Math.Max(1, options.RelayBufferSize)];
+        StreamId = raw.StreamId;
+        Topic = StreamKinds.Topic(raw.StreamId);
+        LatestWins = StreamKinds.IsLatestWins(raw.StreamId);
+    }
+
+    public StreamId StreamId { get; }
+
+    /// <summary>The stream's topic; every frame of this relay refers to this one string.</summary>
+    public string Topic { get; }
+
+    public bool LatestWins { get; }
+
+    /// <summary>Completes once the upstream subscription is live (faults when it could not be made).</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>Connections currently attached.</summary>
+    public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
+
+    // Owned by StreamRelayHub, under its lock.
+    internal int References;
+    internal ITimer? Linger;
+
+    /// <summary>Subscribes upstream after the stream's current last token: the runtime replays
+    /// anything published between the two calls, so the relay's position is exact from here on.</summary>
+    public async Task StartAsync()
+    {
+        try
+        {
+            var last = await _raw.GetLastTokenAsync().ConfigureAwait(false);
+            lock (_gate) _last = last;
+            var handle = await _raw.SubscribeAsync(this, last).ConfigureAwait(false);
+            bool disposed;
+            lock (_gate)
+            {
+                disposed = _disposed;
+                _handle = handle;
+            }
+            if (disposed) await UnsubscribeAsync(handle).ConfigureAwait(false);
+            _ready.TrySetResult();
+        }
+        catch (Exception exception)
+        {
+            _logger.LogWarning(exception, "Subscribing to stream {StreamId} failed", StreamId);
+            _ready.TrySetException(exception);
+        }
+    }
+
+    /// <summary>An upstream event: encoded once, kept in the ring, offered to every connection.</summary>
+    public ValueTask OnNextAsync(StreamEvent streamEvent)
+    {
+        var frame = SseFrame.ForEvent(streamEvent, Topic, StreamKinds.EndsStream(streamEvent));
+        var token = streamEvent.Token;
+        Subscriber[] targets;
+        lock (_gate)
+        {
+            if (token.Epoch == _last.Epoch && token.Sequence <= _last.Sequence) return default; // already relayed
+            if (token.Epoch != _last.Epoch)
+            {
+                // The runtime announces a new epoch before its events; be safe if it did not.
+                _logger.LogWarning("Stream {StreamId} moved from epoch {Old} to {New} unannounced", StreamId, _last.Epoch, token.Epoch);
+                return ResetAll(new StreamSequenceToken(token.Epoch, token.Sequence - 1), "epochChanged", frame);
+            }
+            Append(frame);
+            _last = token;
+            targets = _subscribers;
+        }
+        foreach (var subscriber in targets)
+        {
+            if (token.Sequence > subscriber.SkipThrough) subscriber.Connection.Offer(frame);
+        }
+        return default;
+    }
+
+    /// <summary>The upstream subscription could not continue where it was (a new epoch, or history
+    /// trimmed while it was re-subscribing): every connection gets a <c>reset</c>.</summary>
+    public ValueTask OnHistoryTruncatedAsync(StreamHistoryTruncated truncated)
+    {
+        var position = new StreamSequenceToken(truncated.FirstAvailable.Epoch, Math.Max(0, truncated.FirstAvailable.Sequence - 1));
+        lock (_gate) return ResetAll(position, ReasonName(truncated.Reason), null);
+    }
+
+    // Called under _gate; fans the reset (and the event that revealed it) out after releasing nothing
+    // else: reset frames are rare, so doing it under the lock keeps the order trivially right.
+    private ValueTask ResetAll(StreamSequenceToken position, string reason, SseFrame? next)
+    {
+        Array.Clear(_ring);
+        _ringHead = _ringCount = 0;
+        _last = position;
+        var reset = SseFrame.ForReset(position, Topic, reason, null);
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.SkipThrough = long.MinValue;
+            subscriber.Connection.Offer(reset);
+        }
+        if (next is not null)
+        {
+            Append(next);
+            _last = next.Token;
+            foreach (var subscriber in _subscribers) subscriber.Connection.Offer(next);
+        }
+        return default;
+    }
+
+    private void Append(SseFrame frame)
+    {
+        if (_ringCount > 0 && _ring[(_ringHead + _ringCount - 1) % _ring.Length].Token.Sequence + 1 != frame.Token.Sequence)
+        {
+            // Never let the ring claim a range it does not hold entirely.
+            Array.Clear(_ring);
+            _ringHead = _ringCount = 0;
+        }
+        if (_ringCount < _ring.Length)
+        {
+            _ring[(_ringHead + _ringCount) % _ring.Length] = frame;
+            _ringCount++;
+        }
+        else
+        {
+            _ring[_ringHead] = frame;
+            _ringHead = (_ringHead + 1) % _ring.Length;
+        }
+    }
+
+    /// <summary>Attaches <paramref name="connection"/>: live from now when <paramref name="after"/>
+    /// is null; otherwise everything after it first (ring, or history then ring), or a <c>reset</c>
+    /// when that cannot be had. History frames are written straight to the connection's response,
+    /// so call this before the connection's drain loop runs.</summary>
+    public async Task<Subscriber> JoinAsync(SseConnection connection, StreamSequenceToken? after)
+    {
+        await Ready.ConfigureAwait(false);
+        if (after is not { } requested)
+        {
+            lock (_gate) return Attach(connection, _last);
+        }
+
+        var position = requested;
+        var verifiedAhead = false;
+        while (true)
+        {
+            StreamSequenceToken last;
+            long ringFirst;
+            lock (_gate)
+            {
+                last = _last;
+                if (position.Epoch == 0) position = new StreamSequenceToken(_last.Epoch, position.Sequence);
+                if (position.Epoch != _last.Epoch) return AttachWithReset(connection, "epochChanged", requested);
+                if (position.Sequence == _last.Sequence || (position.Sequence > _last.Sequence && verifiedAhead)) return Attach(connection, position);
+                if (position.Sequence < _last.Sequence && CopyRingFrom(connection, position.Sequence + 1)) return Attach(connection, position);
+                ringFirst = _ringCount > 0 ? _ring[_ringHead].Token.Sequence : _last.Sequence + 1;
+            }
+
+            if (position.Sequence > last.Sequence)
+            {
+                // Ahead of this relay: either the relay lags behind the stream (then its next events are
+                // ones the client has, and are skipped) or the id lies beyond the stream's end.
+                var probe = await _raw.ReadAsync(position.Sequence, 1).ConfigureAwait(false);
+                if (probe.Epoch != position.Epoch) return LockedAttachWithReset(connection, "epochChanged", requested);
+                if (position.Sequence > probe.LastSequence) return LockedAttachWithReset(connection, "aheadOfStream", requested);
+                verifiedAhead = true;
+                continue;
+            }
+
+            var want = (int)Math.Clamp(ringFirst - 1 - position.Sequence, 1, Math.Max(1, _options.HistoryPageSize));
+            var page = await _raw.ReadAsync(position.Sequence, want).ConfigureAwait(false);
+            if (page.Epoch != position.Epoch) return LockedAttachWithReset(connection, "epochChanged", requested);
+            if (page.Events.Count == 0 || page.Events[0].Token.Sequence != position.Sequence + 1)
+            {
+                return LockedAttachWithReset(connection, "olderThanHistory", requested);
+            }
+            foreach (var streamEvent in page.Events)
+            {
+                connection.Write(SseFrame.ForEvent(streamEvent, Topic, StreamKinds.EndsStream(streamEvent)));
+                position = streamEvent.Token;
+            }
+            await connection.FlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    private Subscriber LockedAttachWithReset(SseConnection connection, string reason, StreamSequenceToken requested)
+    {
+        lock (_gate) return AttachWithReset(connection, reason, requested);
+    }
+
+    private Subscriber AttachWithReset(SseConnection connection, string reason, StreamSequenceToken requested)
+    {
+        connection.Offer(SseFrame.ForReset(_last, Topic, reason, requested));
+        // Until the reset frame is written the client still stands where it asked to: a reconnect
+        // before then gets the reset again rather than silently skipping it.
+        return Attach(connection, requested, _last.Sequence);
+    }
+
+    private bool CopyRingFrom(SseConnection connection, long sequence)
+    {
+        if (_ringCount == 0) return false;
+        var first = _ring[_ringHead].Token.Sequence;
+        if (sequence < first) return false;
+        for (var i = (int)(sequence - first); i < _ringCount; i++) connection.Offer(_ring[(_ringHead + i) % _ring.Length]);
+        return true;
+    }
+
+    // Everything up to _last is either already with the client or queued for it now; a client
+    // ahead of the relay (verified against history) skips what it already has.
+    private Subscriber Attach(SseConnection connection, StreamSequenceToken position)
+        => Attach(connection, position, Math.Max(position.Sequence, _last.Sequence));
+
+    private Subscriber Attach(SseConnection connection, StreamSequenceToken position, long skipThrough)
+    {
+        var subscriber = new Subscriber(connection, skipThrough);
+        connection.Attached(Topic, position);
+        _subscribers = [.. _subscribers, subscriber];
+        return subscriber;
+    }
+
+    /// <summary>Detaches a connection.</summary>
+    public void Leave(Subscriber subscriber)
+    {
+        lock (_gate)
+        {
+            var index = Array.IndexOf(_subscribers, subscriber);
+            if (index < 0) return;
+            var remaining = new Subscriber[_subscribers.Length - 1];
+            Array.Copy(_subscribers, 0, remaining, 0, index);
+            Array.Copy(_subscribers, index + 1, remaining, index, remaining.Length - index);
+            _subscribers = remaining;
+        }
+    }
+
+    /// <summary>Ends the upstream subscription.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        StreamSubscriptionHandle? handle;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            handle = _handle;
+        }
+        if (handle is not null) await UnsubscribeAsync(handle).ConfigureAwait(false);
+    }
+
+    private async Task UnsubscribeAsync(StreamSubscriptionHandle handle)
+    {
+        try
+        {
+            await handle.UnsubscribeAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            _logger.LogDebug(exception, "Unsubscribing from stream {StreamId} failed", StreamId);
+        }
+    }
+
+    private static string ReasonName(StreamHistoryTruncationReason reason) => reason switch
+    {
+        StreamHistoryTruncationReason.EpochChanged => "epochChanged",
+        StreamHistoryTruncationReason.AheadOfStream => "aheadOfStream",
+        _ => "olderThanHistory",
+    };
+
+    /// <summary>A connection attached to the relay.</summary>
+    internal sealed class Subscriber(SseConnection connection, long skipThrough)
+    {
+        public SseConnection Connection { get; } = connection;
+
+        /// <summary>Events up to this sequence are already with the connection (it resumed from
+        /// history further than the relay had got); they are not offered again.</summary>
+        public long SkipThrough { get => Volatile.Read(ref _skipThrough); set => Volatile.Write(ref _skipThrough, value); }
+
+        private long _skipThrough = skipThrough;
+    }
+}

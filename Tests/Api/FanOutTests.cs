@@ -1,0 +1,41 @@
+using System.Net;
+using GrainStream.Api.Sse;
+using GrainStream.Grains.Chat;
+using GrainStream.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrainStream.Tests.Api;
+
+public sealed class FanOutTests(SmallHistoryFixture fixture) : IClassFixture<SmallHistoryFixture>
+{
+    private ApiHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Many_connections_to_one_stream_share_one_upstream_subscription_and_get_the_same_frame()
+    {
+        var room = ApiHost.NewKey("fan");
+        var hub = Host.Services.GetRequiredService<StreamRelayHub>();
+        var clients = new List<SseClient>();
+        try
+        {
+            for (var i = 0; i < 20; i++) clients.Add(await SseClient.OpenAsync(Host.Client, $"/api/chat/rooms/{room}/events"));
+            var relay = hub.Find(ChatStreams.Room(room));
+            Assert.NotNull(relay);
+            Assert.Equal(20, relay.SubscriberCount);
+
+            using (var response = await Host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "f", text = "to all" }))
+            {
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            }
+            var received = await Task.WhenAll(clients.Select(c => c.NextOfTypeAsync("message")));
+            Assert.Single(received.Select(e => (e.EventId, e.Data)).Distinct());
+        }
+        finally
+        {
+            foreach (var client in clients) await client.DisposeAsync();
+        }
+
+        // The last one out: the relay lingers briefly, then unsubscribes.
+        await Eventually.TrueAsync(() => hub.Find(ChatStreams.Room(room)) is null, "the relay disposed after its linger");
+    }
+}
