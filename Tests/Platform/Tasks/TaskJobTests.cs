@@ -138,25 +138,6 @@ public sealed class TaskJobTests(TaskClusterFixture fixture) : IClassFixture<Tas
     }
 
     [Fact]
-    public async Task Progress_renews_the_lease()
-    {
-        var id = TaskClusterFixture.NewId();
-        await Job(id).Create(TaskClusterFixture.Command("steady", "renewal"));
-        var claimed = await Queue("renewal").Claim("steady-worker", null, TimeSpan.FromSeconds(1));
-        var started = DateTimeOffset.UtcNow;
-        // Report for three lease lengths, each report well within the (renewed) lease.
-        for (var i = 1; DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(3); i++)
-        {
-            Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).ReportProgress("steady-worker", Math.Min(i, 99), null));
-            await Task.Delay(200);
-        }
-        var view = (await Job(id).Get())!;
-        Assert.Equal((TaskJobStatus.Running, 1), (view.Status, view.Attempts));
-        Assert.True(view.LeaseExpiresAt > claimed!.LeaseExpiresAt);
-        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Complete("steady-worker", null));
-    }
-
-    [Fact]
     public async Task Task_fails_after_max_attempts()
     {
         var id = TaskClusterFixture.NewId();
