@@ -73,7 +73,9 @@ internal sealed class MembershipAgent : IAsyncDisposable
             var updated = row.Entry with { Status = status, IAmAliveTime = _time.GetUtcNow() };
             if (await _table.UpdateRowAsync(updated, row.ETag, snapshot.Version, cancellationToken).ConfigureAwait(false))
             {
-                await RefreshAsync().ConfigureAwait(false);
+                // A silo that records its own departure is not "declared dead": it stops reading the table.
+                if (status == SiloStatus.Dead) _stopped = true;
+                else await RefreshAsync().ConfigureAwait(false);
                 return;
             }
         }
