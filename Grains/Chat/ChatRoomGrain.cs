@@ -329,17 +329,6 @@ public class ChatRoomGrain(
         }
     }
 
-    private async Task WriteStateAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Memory now differs from storage: start again from storage and the stream history.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    // On failure the room starts again from storage and the stream history.
+    private Task WriteStateAsync() => state.WriteOrReloadAsync(DeactivateOnIdle, logger, $"room {_room}");
 }

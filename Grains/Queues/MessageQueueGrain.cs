@@ -240,18 +240,5 @@ public class MessageQueueGrain(
         }
     }
 
-    private async Task WriteStateAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception exception)
-        {
-            // Memory now differs from storage: start again from storage.
-            logger.LogWarning(exception, "Storing queue {Queue} failed; the activation will reload it", _queue);
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task WriteStateAsync() => state.WriteOrReloadAsync(DeactivateOnIdle, logger, $"queue {_queue}");
 }

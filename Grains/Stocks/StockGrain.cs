@@ -142,18 +142,5 @@ public class StockGrain(
         return quote;
     }
 
-    private async Task WriteStateAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception exception)
-        {
-            // Memory now differs from storage: start again from storage.
-            logger.LogWarning(exception, "Storing symbol {Symbol} failed; the activation will reload it", _symbol);
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task WriteStateAsync() => state.WriteOrReloadAsync(DeactivateOnIdle, logger, $"symbol {_symbol}");
 }
