@@ -6,7 +6,21 @@ using GrainStream.Bench;
 // Load benchmarks of the runtime on an in-process cluster (two silos and a client on loopback TCP).
 //   dotnet run -c Release --project Bench -- calls   [options]
 //   dotnet run -c Release --project Bench -- streams [options]
+// and, against a running server (GrainStream's Api or nginx + nchan):
+//   dotnet run -c Release --project Bench -- fanout --subscribers N --topics K --rate R --messages M
 // The last line printed is one JSON object with the results.
+if (args.Length > 0 && args[0] == "fanout")
+{
+    var fanout = GrainStream.Bench.Fanout.FanoutOptions.Parse(args);
+    if (fanout is null)
+    {
+        Console.Error.WriteLine(GrainStream.Bench.Fanout.FanoutOptions.Usage);
+        return 2;
+    }
+    Console.WriteLine((await GrainStream.Bench.Fanout.FanoutBenchmark.RunAsync(fanout)).ToJsonString());
+    return 0;
+}
+
 var options = BenchOptions.Parse(args);
 if (options is null)
 {

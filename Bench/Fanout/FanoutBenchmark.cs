@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace GrainStream.Bench.Fanout;
+
+/// <summary>Fan-out over SSE against a running server (GrainStream's Api or nginx + nchan): N
+/// subscribers over K topics, M messages posted at R/s, and what arrived — delivered, lost,
+/// duplicated, post-to-receipt latency — with the server's CPU time and memory.</summary>
+internal static class FanoutBenchmark
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(180);
+
+    public static async Task<JsonObject> RunAsync(FanoutOptions options)
+    {
+        var target = FanoutTarget.Create(options.Target, options.Url);
+        var endpoint = new IPEndPoint(IPAddress.Parse(options.Url.Host), options.Url.Port);
+        var server = options.ServerPid is { } pid ? new ServerProcess(pid) : null;
+        var topics = Enumerable.Range(0, options.Topics).Select(k => $"fanout-{options.RunId}-{k}").ToArray();
+        var messagesInTopic = (options.Messages + options.Topics - 1) / options.Topics;
+        var latency = new LatencyHistogram();
+        var reconnect = TimeSpan.FromMilliseconds(options.ReconnectMilliseconds);
+        var subscribers = Enumerable.Range(0, options.Subscribers)
+            .Select(i => new SseSubscriber(target, endpoint, topics[i % topics.Length], Math.Max(1, messagesInTopic), latency, reconnect))
+            .ToArray();
+
+        var result = new JsonObject
+        {
+            ["benchmark"] = "fanout",
+            ["scenario"] = options.Label,
+            ["target"] = target.Name,
+            ["subscribers"] = options.Subscribers,
+            ["topics"] = options.Topics,
+            ["offeredRate"] = options.Rate,
+            ["messages"] = options.Messages,
+        };
+
+        using var stop = new CancellationTokenSource();
+        var residentBefore = server?.ResidentKiB() ?? 0;
+        var runs = await ConnectAsync(subscribers, options.ConnectConcurrency, stop.Token);
+        var connected = subscribers.Count(s => s.Connected.IsCompletedSuccessfully);
+        result["connected"] = connected;
+        Console.Error.WriteLine($"{target.Name}: {connected}/{subscribers.Length} subscribers connected");
+        if (connected < subscribers.Length)
+        {
+            await StopAsync(stop, runs);
+            throw new InvalidOperationException($"Only {connected} of {subscribers.Length} subscribers connected within {ConnectTimeout.TotalSeconds:N0} s.");
+        }
+
+        if (options.Messages == 0)
+        {
+            // Idle: what each open connection costs the server once things settle.
+            await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds));
+            if (server is not null)
+            {
+                var residentAfter = server.ResidentKiB();
+                result["server"] = new JsonObject
+                {
+                    ["pid"] = server.Pid,
+                    ["rssBeforeMB"] = Math.Round(residentBefore / 1024.0, 1),
+                    ["rssAfterMB"] = Math.Round(residentAfter / 1024.0, 1),
+                    ["rssPerConnectionKB"] = Math.Round((residentAfter - residentBefore) * 1024.0 / 1000 / subscribers.Length, 2),
+                };
+            }
+            result["disconnects"] = subscribers.Sum(s => s.Disconnects);
+            await StopAsync(stop, runs);
+            return result;
+        }
+
+        var serverCpuBefore = server?.CpuSeconds() ?? 0;
+        var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var publishing = await Publisher.RunAsync(target, topics, options);
+        Console.Error.WriteLine($"{target.Name}: published {publishing.Published} ({publishing.Errors} errors) at {publishing.PerSecond:N0}/s");
+
+        // Wait until every subscriber holds every published message of its topic, or nothing more arrives.
+        var expected = subscribers.Sum(s => (long)publishing.PublishedInTopic[Array.IndexOf(topics, s.Topic)]);
+        var delivered = 0L;
+        var lastProgress = Stopwatch.GetTimestamp();
+        var lastDelivery = lastProgress;
+        while (true)
+        {
+            var now = subscribers.Sum(s => s.Unique);
+            if (now != delivered)
+            {
+                delivered = now;
+                lastProgress = lastDelivery = Stopwatch.GetTimestamp();
+            }
+            if (delivered >= expected || Stopwatch.GetElapsedTime(lastProgress).TotalSeconds > options.DrainSeconds) break;
+            await Task.Delay(20);
+        }
+        var serverCpu = (server?.CpuSeconds() ?? 0) - serverCpuBefore;
+        var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
+        await StopAsync(stop, runs);
+
+        var seconds = Stopwatch.GetElapsedTime(publishing.StartTimestamp, lastDelivery).TotalSeconds;
+        var buckets = latency.Snapshot();
+        var maxTicks = subscribers.Max(s => s.MaxLatencyTicks);
+        result["published"] = publishing.Published;
+        result["publishErrors"] = publishing.Errors;
+        result["publishRate"] = Math.Round(publishing.PerSecond, 1);
+        result["publishP99Ms"] = Math.Round(publishing.P99Ms, 2);
+        result["expected"] = expected;
+        result["delivered"] = delivered;
+        result["lost"] = expected - delivered;
+        result["duplicated"] = subscribers.Sum(s => s.Duplicates);
+        result["deliveriesPerSecond"] = Math.Round(delivered / Math.Max(seconds, 1e-9), 0);
+        result["latencyMs"] = new JsonObject
+        {
+            ["p50"] = Milliseconds(LatencyHistogram.QuantileMicros(buckets, 0.50)),
+            ["p99"] = Milliseconds(LatencyHistogram.QuantileMicros(buckets, 0.99)),
+            ["max"] = Math.Round(maxTicks * 1000.0 / Stopwatch.Frequency, 2),
+        };
+        result["disconnects"] = subscribers.Sum(s => s.Disconnects);
+        result["resumes"] = subscribers.Sum(s => s.Resumes);
+        result["resets"] = subscribers.Sum(s => s.Resets);
+        if (server is not null)
+        {
+            result["server"] = new JsonObject
+            {
+                ["pid"] = server.Pid,
+                ["cpuSeconds"] = Math.Round(serverCpu, 2),
+                ["cpuUsPerDelivery"] = delivered == 0 ? null : Math.Round(serverCpu * 1e6 / delivered, 3),
+                ["peakRssMB"] = Math.Round(server.PeakResidentKiB() / 1024.0, 1),
+                ["rssPerConnectionKB"] = Math.Round((server.ResidentKiB() - residentBefore) * 1024.0 / 1000 / subscribers.Length, 2),
+            };
+        }
+        result["client"] = new JsonObject { ["cpuSeconds"] = Math.Round(clientCpu, 2) };
+        return result;
+    }
+
+    private static JsonNode? Milliseconds(double micros) => double.IsFinite(micros) ? Math.Round(micros / 1000, 2) : null;
+
+    // Opens the subscribers a batch at a time (a listen backlog is finite) and waits until all are live.
+    private static async Task<List<Task>> ConnectAsync(SseSubscriber[] subscribers, int concurrency, CancellationToken stop)
+    {
+        var runs = new List<Task>(subscribers.Length);
+        using var gate = new SemaphoreSlim(concurrency);
+        var deadline = Task.Delay(ConnectTimeout);
+        foreach (var subscriber in subscribers)
+        {
+            if (await Task.WhenAny(gate.WaitAsync(), deadline) == deadline) break;
+            runs.Add(subscriber.RunAsync(stop));
+            _ = Task.WhenAny(subscriber.Connected, Task.Delay(TimeSpan.FromSeconds(10))).ContinueWith(_ => gate.Release(), TaskScheduler.Default);
+        }
+        await Task.WhenAny(Task.WhenAll(subscribers.Select(s => s.Connected)), deadline);
+        return runs;
+    }
+
+    private static async Task StopAsync(CancellationTokenSource stop, List<Task> runs)
+    {
+        await stop.CancelAsync();
+        await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+}

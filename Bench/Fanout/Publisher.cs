@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace GrainStream.Bench.Fanout;
+
+/// <summary>What the publishers achieved.</summary>
+internal sealed record PublishResult(long StartTimestamp, long Published, long Errors, double PerSecond, double P99Ms, int[] PublishedInTopic);
+
+/// <summary>Posts the benchmark's messages at the offered rate (open loop, paced), round-robin over the
+/// topics, from a fixed number of concurrent publishers: a server that stalls its publishers shows
+/// up as a publish rate below the offered one.</summary>
+internal static class Publisher
+{
+    public static async Task<PublishResult> RunAsync(FanoutTarget target, string[] topics, FanoutOptions options)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = options.Publishers,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        })
+        { Timeout = TimeSpan.FromSeconds(30) };
+        var publishedInTopic = new int[topics.Length];
+        var errors = 0L;
+        var next = -1;
+        var latency = new LatencyHistogram();
+        using var pacer = new Pacer(options.Rate);
+        var start = Stopwatch.GetTimestamp();
+
+        async Task PublishAsync()
+        {
+            var waiter = new Pacer.Waiter();
+            while (true)
+            {
+                var i = Interlocked.Increment(ref next);
+                if (i >= options.Messages) return;
+                await pacer.WaitAsync(waiter);
+                var topic = i % topics.Length;
+                var posted = Stopwatch.GetTimestamp();
+                using var request = target.Publish(topics[topic], BenchMessageText.Format(i / topics.Length, posted));
+                try
+                {
+                    using var response = await http.SendAsync(request);
+                    if (response.IsSuccessStatusCode) Interlocked.Increment(ref publishedInTopic[topic]);
+                    else Interlocked.Increment(ref errors);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+                latency.RecordSince(posted);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, options.Publishers).Select(_ => Task.Run(PublishAsync)));
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var published = publishedInTopic.Sum(n => (long)n);
+        return new PublishResult(start, published, errors, published / seconds,
+            LatencyHistogram.QuantileMicros(latency.Snapshot(), 0.99) / 1000, publishedInTopic);
+    }
+}
