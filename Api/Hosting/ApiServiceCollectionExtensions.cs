@@ -5,6 +5,7 @@ using GrainStream.Api.Sse;
 using GrainStream.Grains;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -33,6 +34,7 @@ public static class ApiServiceCollectionExtensions
         // BadHttpRequestException, which ProblemMapping turns into a problem with the reason.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
+        services.AddOptions<SocketTransportOptions>().Configure<IOptions<ApiOptions>>((sockets, api) => sockets.UnsafePreferInlineScheduling = api.Value.InlineSocketScheduling);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
         services.AddExceptionHandler<ProblemMapping>();

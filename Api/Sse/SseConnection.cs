@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
-using System.Threading.Channels;
 using GrainStream.Streams;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -9,7 +8,8 @@ namespace GrainStream.Api.Sse;
 
 /// <summary>One open event stream. Relays offer it pre-encoded frames through a bounded queue (never
 /// blocking them); a single loop drains the queue into the response's <see cref="PipeWriter"/> and
-/// flushes once per drain, not per event. A connection that falls a whole queue behind is cut off
+/// flushes once per drain, not per event. The loop runs on whichever thread wakes it (see
+/// <see cref="SseFrameQueue"/>), so a fan-out pays no thread hop per connection. A connection that falls a whole queue behind is cut off
 /// after a <c>retry:</c> hint (the client resumes with its Last-Event-ID), except on latest-wins
 /// streams, where the oldest queued frame gives way. No timer, task or buffer of its own while idle:
 /// heartbeats come from <see cref="SseConnectionTracker"/>'s one shared timer.</summary>
@@ -19,7 +19,7 @@ internal sealed class SseConnection
 
     private readonly HttpContext _context;
     private readonly PipeWriter _writer;
-    private readonly Channel<SseFrame> _queue;
+    private readonly SseFrameQueue _queue;
     private readonly int _retryMilliseconds;
     private readonly MultiplexCursor? _cursor;
     private StreamSequenceToken? _attachedAt;
@@ -32,15 +32,7 @@ internal sealed class SseConnection
         _writer = context.Response.BodyWriter;
         _retryMilliseconds = options.RetryMilliseconds;
         _cursor = cursor;
-        _queue = Channel.CreateBounded<SseFrame>(new BoundedChannelOptions(Math.Max(1, options.QueueCapacity))
-        {
-            FullMode = latestWins ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
-            SingleReader = true,
-            SingleWriter = false,
-            // Writers are relays fanning out to thousands of connections: never run a connection's
-            // drain loop inline on a relay's thread.
-            AllowSynchronousContinuations = false,
-        });
+        _queue = new SseFrameQueue(options.QueueCapacity, dropOldest: latestWins);
     }
 
     /// <summary>True when the connection was cut off because its queue overflowed.</summary>
@@ -49,20 +41,35 @@ internal sealed class SseConnection
     /// <summary>True once a frame that ends the stream was written.</summary>
     public bool HasEnded { get; private set; }
 
-    /// <summary>Queues a frame; never blocks. Called by relays, the heartbeat timer and joins.</summary>
-    public void Offer(SseFrame frame)
+    /// <summary>Queues a frame; never blocks. With <paramref name="wakeNow"/> a waiting drain loop
+    /// resumes here, on this thread; otherwise true means the caller must <see cref="Wake"/> it
+    /// (see <see cref="SseWakeBatch"/>). Called by relays, the heartbeat timer and joins.</summary>
+    public bool Offer(SseFrame frame, bool wakeNow = true)
     {
-        if (!_queue.Writer.TryWrite(frame) && Interlocked.CompareExchange(ref _state, Overflowed, Running) == Running)
+        switch (_queue.Offer(frame))
         {
-            // Too far behind: what is queued is still written, then the retry hint, then the end.
-            _queue.Writer.TryComplete();
+            case SseOffer.QueuedWake:
+                if (!wakeNow) return true;
+                _queue.Wake();
+                return false;
+            case SseOffer.Overflowed:
+                // Too far behind: what is queued is still written, then the retry hint, then the end.
+                // A full queue has no waiting reader, so there is nothing to wake.
+                Interlocked.CompareExchange(ref _state, Overflowed, Running);
+                return false;
+            default:
+                return false;
         }
     }
 
-    /// <summary>Ends the stream after what is queued (graceful shutdown).</summary>
+    /// <summary>Resumes the drain loop after <see cref="Offer"/> returned true.</summary>
+    public void Wake() => _queue.Wake();
+
+    /// <summary>Ends the stream after what is queued (graceful shutdown, or the client left).</summary>
     public void Stop()
     {
-        if (Interlocked.CompareExchange(ref _state, Stopping, Running) == Running) _queue.Writer.TryComplete();
+        Interlocked.CompareExchange(ref _state, Stopping, Running);
+        if (_queue.Complete()) _queue.Wake();
     }
 
     /// <summary>Sets the SSE headers and writes the <c>retry:</c> field (not yet flushed).</summary>
@@ -132,13 +139,15 @@ internal sealed class SseConnection
     public async Task RunAsync()
     {
         var aborted = _context.RequestAborted;
-        var reader = _queue.Reader;
+        // One registration for the connection's life, not one per wait.
+        using var leaving = aborted.Register(static state => ((SseConnection)state!).Stop(), this);
         try
         {
-            while (await reader.WaitToReadAsync(aborted).ConfigureAwait(false))
+            while (await _queue.WaitToReadAsync().ConfigureAwait(false))
             {
+                if (aborted.IsCancellationRequested) return;
                 var ends = false;
-                while (!ends && reader.TryRead(out var frame)) ends = Write(frame);
+                while (!ends && _queue.TryRead(out var frame)) ends = Write(frame);
                 var flushed = await _writer.FlushAsync(aborted).ConfigureAwait(false);
                 if (ends || flushed.IsCompleted || flushed.IsCanceled) return;
             }

@@ -51,7 +51,12 @@ internal sealed class SseConnectionTracker : IDisposable
         lock (_gate) _connections.Remove(connection);
     }
 
-    private void Beat() => ForEach(static c => c.Offer(SseFrame.Heartbeat));
+    private void Beat()
+    {
+        var wakes = new SseWakeBatch();
+        ForEach(c => wakes.Offer(c, SseFrame.Heartbeat));
+        wakes.Dispatch();
+    }
 
     private void StopAll()
     {

@@ -26,6 +26,8 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SseFrame[] _ring;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Used only by upstream deliveries, which the runtime makes one at a time.
+    private readonly SseWakeBatch _wakes = new();
     private int _ringHead;
     private int _ringCount;
     private Subscriber[] _subscribers = [];
@@ -99,16 +101,21 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
             {
                 // The runtime announces a new epoch before its events; be safe if it did not.
                 _logger.LogWarning("Stream {StreamId} moved from epoch {Old} to {New} unannounced", StreamId, _last.Epoch, token.Epoch);
-                return ResetAll(new StreamSequenceToken(token.Epoch, token.Sequence - 1), "epochChanged", frame);
+                ResetAll(new StreamSequenceToken(token.Epoch, token.Sequence - 1), "epochChanged", frame);
+                targets = [];
             }
-            Append(frame);
-            _last = token;
-            targets = _subscribers;
+            else
+            {
+                Append(frame);
+                _last = token;
+                targets = _subscribers;
+            }
         }
         foreach (var subscriber in targets)
         {
-            if (token.Sequence > subscriber.SkipThrough) subscriber.Connection.Offer(frame);
+            if (token.Sequence > subscriber.SkipThrough) _wakes.Offer(subscriber.Connection, frame);
         }
+        _wakes.Dispatch();
         return default;
     }
 
@@ -117,12 +124,15 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     public ValueTask OnHistoryTruncatedAsync(StreamHistoryTruncated truncated)
     {
         var position = new StreamSequenceToken(truncated.FirstAvailable.Epoch, Math.Max(0, truncated.FirstAvailable.Sequence - 1));
-        lock (_gate) return ResetAll(position, ReasonName(truncated.Reason), null);
+        lock (_gate) ResetAll(position, ReasonName(truncated.Reason), null);
+        _wakes.Dispatch();
+        return default;
     }
 
-    // Called under _gate; fans the reset (and the event that revealed it) out after releasing nothing
-    // else: reset frames are rare, so doing it under the lock keeps the order trivially right.
-    private ValueTask ResetAll(StreamSequenceToken position, string reason, SseFrame? next)
+    // Called under _gate: queues the reset (and the event that revealed it) for every connection
+    // under the lock, which keeps the order trivially right (resets are rare); the caller wakes
+    // the connections once the lock is released.
+    private void ResetAll(StreamSequenceToken position, string reason, SseFrame? next)
     {
         Array.Clear(_ring);
         _ringHead = _ringCount = 0;
@@ -131,15 +141,14 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
         foreach (var subscriber in _subscribers)
         {
             subscriber.SkipThrough = long.MinValue;
-            subscriber.Connection.Offer(reset);
+            _wakes.Offer(subscriber.Connection, reset);
         }
         if (next is not null)
         {
             Append(next);
             _last = next.Token;
-            foreach (var subscriber in _subscribers) subscriber.Connection.Offer(next);
+            foreach (var subscriber in _subscribers) _wakes.Offer(subscriber.Connection, next);
         }
-        return default;
     }
 
     private void Append(SseFrame frame)

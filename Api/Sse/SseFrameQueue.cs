@@ -1,0 +1,111 @@
+using System.Threading.Tasks.Sources;
+
+namespace GrainStream.Api.Sse;
+
+/// <summary>What <see cref="SseFrameQueue.Offer"/> did with a frame.</summary>
+internal enum SseOffer : byte
+{
+    /// <summary>Queued; the reader is busy or already woken.</summary>
+    Queued,
+    /// <summary>Queued, and the reader was waiting: the caller must <see cref="SseFrameQueue.Wake"/> it.</summary>
+    QueuedWake,
+    /// <summary>The queue was full: it is now completed (the connection is cut off) and the caller
+    /// must <see cref="SseFrameQueue.Wake"/> the reader if <see cref="SseFrameQueue.Complete"/> says so.</summary>
+    Overflowed,
+    /// <summary>The queue was already completed; the frame was dropped.</summary>
+    Closed,
+}
+
+/// <summary>A connection's bounded queue of frames with one reader, built so that a fan-out wakes
+/// readers in batches instead of one thread-pool hop per connection: an offer that finds the
+/// reader waiting does not resume it but says so (<see cref="SseOffer.QueuedWake"/>), and the
+/// caller resumes it with <see cref="Wake"/> — inline, or together with many others on one
+/// thread-pool item (<see cref="SseWakeBatch"/>). The reader's continuation runs on the thread
+/// that wakes it. Empty and idle, it holds no buffer.</summary>
+internal sealed class SseFrameQueue : IValueTaskSource<bool>
+{
+    private readonly Lock _gate = new();
+    private readonly Queue<SseFrame> _frames = new();
+    private readonly int _capacity;
+    private readonly bool _dropOldest;
+    private ManualResetValueTaskSourceCore<bool> _signal; // continuations run on the waking thread
+    private bool _waiting;
+    private bool _completed;
+
+    /// <summary>A queue of <paramref name="capacity"/> frames; when full, <paramref name="dropOldest"/>
+    /// makes room by dropping the oldest frame (latest-wins streams), otherwise the queue completes.</summary>
+    public SseFrameQueue(int capacity, bool dropOldest)
+    {
+        _capacity = Math.Max(1, capacity);
+        _dropOldest = dropOldest;
+    }
+
+    /// <summary>Queues a frame; never blocks and never runs the reader.</summary>
+    public SseOffer Offer(SseFrame frame)
+    {
+        lock (_gate)
+        {
+            if (_completed) return SseOffer.Closed;
+            if (_frames.Count >= _capacity)
+            {
+                if (!_dropOldest)
+                {
+                    _completed = true;
+                    return SseOffer.Overflowed;
+                }
+                _frames.Dequeue();
+            }
+            _frames.Enqueue(frame);
+            return TakeWaiter() ? SseOffer.QueuedWake : SseOffer.Queued;
+        }
+    }
+
+    /// <summary>Accepts no more frames; what is queued is still read. True when the caller must
+    /// <see cref="Wake"/> the reader.</summary>
+    public bool Complete()
+    {
+        lock (_gate)
+        {
+            _completed = true;
+            return TakeWaiter();
+        }
+    }
+
+    /// <summary>Takes the next frame, if any.</summary>
+    public bool TryRead(out SseFrame frame)
+    {
+        lock (_gate) return _frames.TryDequeue(out frame!);
+    }
+
+    /// <summary>Completes with true when a frame can be read, false once the queue is completed and empty.</summary>
+    public ValueTask<bool> WaitToReadAsync()
+    {
+        lock (_gate)
+        {
+            if (_frames.Count > 0) return new ValueTask<bool>(true);
+            if (_completed) return new ValueTask<bool>(false);
+            _signal.Reset();
+            _waiting = true;
+            return new ValueTask<bool>(this, _signal.Version);
+        }
+    }
+
+    /// <summary>Resumes the reader after an offer or completion said it was waiting; its
+    /// continuation runs here, on this thread, until it next waits.</summary>
+    public void Wake() => _signal.SetResult(true);
+
+    // Under _gate: exactly one offer (or completion) takes the waiting reader and must wake it.
+    private bool TakeWaiter()
+    {
+        if (!_waiting) return false;
+        _waiting = false;
+        return true;
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _signal.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _signal.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _signal.OnCompleted(continuation, state, token, flags);
+}

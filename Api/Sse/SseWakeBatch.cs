@@ -1,0 +1,37 @@
+namespace GrainStream.Api.Sse;
+
+/// <summary>Connections whose readers a fan-out must wake. One event to thousands of connections
+/// would otherwise cost a thread-pool hop per connection; here a few connections are woken on the
+/// caller's thread and the rest in slices on <see cref="SseWakeScheduler"/>'s workers, so that
+/// the writes still spread over every core. Each woken connection writes and flushes on the waking thread
+/// (with inline socket scheduling the send happens there too).</summary>
+internal sealed class SseWakeBatch
+{
+    /// <summary>Connections woken per thread-pool item (and at most on the caller's thread).</summary>
+    public const int SliceSize = 64;
+
+    private SseConnection[] _connections = [];
+    private int _count;
+
+    /// <summary>Offers <paramref name="frame"/> to <paramref name="connection"/>, to be woken by <see cref="Dispatch"/>.</summary>
+    public void Offer(SseConnection connection, SseFrame frame)
+    {
+        if (!connection.Offer(frame, wakeNow: false)) return;
+        if (_count == _connections.Length) Array.Resize(ref _connections, Math.Max(16, _count * 2));
+        _connections[_count++] = connection;
+    }
+
+    /// <summary>Wakes everything added: the last slice on this thread, the others on the scheduler.</summary>
+    public void Dispatch()
+    {
+        if (_count == 0) return;
+        var inlineFrom = (_count - 1) / SliceSize * SliceSize;
+        for (var start = 0; start < inlineFrom; start += SliceSize)
+        {
+            SseWakeScheduler.Shared.Enqueue(_connections.AsSpan(start, SliceSize).ToArray());
+        }
+        for (var i = inlineFrom; i < _count; i++) _connections[i].Wake();
+        Array.Clear(_connections, 0, _count);
+        _count = 0;
+    }
+}
