@@ -73,7 +73,7 @@ for scenario in "${scenarios[@]}"; do
   round=$((round + 1))
   for target in "${order[@]}"; do
     if [ "$target" = grainstream ]; then start_grainstream; url=http://127.0.0.1:$api_port; else start_nchan; url=http://127.0.0.1:$nchan_port; fi
-    [ "$scenario" = idle ] || bench --target "$target" --url "$url" --subscribers 200 --topics 2 --rate 500 --messages 2000 --label warmup >/dev/null 2>&1 || true
+    bench --target "$target" --url "$url" --subscribers 200 --topics 2 --rate 500 --messages 2000 --label warmup >/dev/null 2>&1 || true
     echo "== $scenario on $target" >&2
     # shellcheck disable=SC2046
     line=$(bench --target "$target" --url "$url" --server-pid "$server_pid" --label "$scenario" $(args_of "$scenario") | tail -1)

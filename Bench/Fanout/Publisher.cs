@@ -3,7 +3,9 @@ using System.Diagnostics;
 namespace GrainStream.Bench.Fanout;
 
 /// <summary>What the publishers achieved.</summary>
-internal sealed record PublishResult(long StartTimestamp, long Published, long Errors, double PerSecond, double P99Ms, int[] PublishedInTopic);
+/// <param name="Accepted">Per topic, the sequence numbers the server accepted (answered 2xx); a post
+/// that failed may still have been delivered, so loss is counted against these only.</param>
+internal sealed record PublishResult(long StartTimestamp, long Published, long Errors, double PerSecond, double P99Ms, int[] PublishedInTopic, HashSet<int>[] Accepted);
 
 /// <summary>Posts the benchmark's messages at the offered rate (open loop, paced), round-robin over the
 /// topics, from a fixed number of concurrent publishers: a server that stalls its publishers shows
@@ -28,6 +30,7 @@ internal static class Publisher
         }));
 
         var publishedInTopic = new int[topics.Length];
+        var accepted = topics.Select(_ => new HashSet<int>()).ToArray();
         var errors = 0L;
         var next = -1;
         var latency = new LatencyHistogram();
@@ -48,8 +51,15 @@ internal static class Publisher
                 try
                 {
                     using var response = await http.SendAsync(request);
-                    if (response.IsSuccessStatusCode) Interlocked.Increment(ref publishedInTopic[topic]);
-                    else Interlocked.Increment(ref errors);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        Interlocked.Increment(ref publishedInTopic[topic]);
+                        lock (accepted[topic]) accepted[topic].Add(i / topics.Length);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
@@ -63,6 +73,6 @@ internal static class Publisher
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var published = publishedInTopic.Sum(n => (long)n);
         return new PublishResult(start, published, errors, published / seconds,
-            LatencyHistogram.QuantileMicros(latency.Snapshot(), 0.99) / 1000, publishedInTopic);
+            LatencyHistogram.QuantileMicros(latency.Snapshot(), 0.99) / 1000, publishedInTopic, accepted);
     }
 }

@@ -131,6 +131,10 @@ internal sealed class SseSubscriber
         return !body.Ended;
     }
 
+    /// <summary>How many of <paramref name="sequences"/> never arrived.</summary>
+    public long Missing(IEnumerable<int> sequences)
+        => sequences.LongCount(s => (uint)s >= (uint)(_seen.Length * 64) || (_seen[s >> 6] & (1UL << (s & 63))) == 0);
+
     /// <summary>Called by the parser for each benchmark message.</summary>
     internal void Received(int sequence, long timestamp)
     {
