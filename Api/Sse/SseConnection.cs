@@ -9,8 +9,8 @@ namespace GrainStream.Api.Sse;
 /// <summary>One open event stream. Relays offer it pre-encoded frames through a bounded queue (never
 /// blocking them); a single loop drains the queue into the response's <see cref="PipeWriter"/> and
 /// flushes once per drain, not per event. The loop runs on whichever thread wakes it (see
-/// <see cref="SseFrameQueue"/>), so a fan-out pays no thread hop per connection. A connection that falls a whole queue behind is cut off
-/// after a <c>retry:</c> hint (the client resumes with its Last-Event-ID), except on latest-wins
+/// <see cref="SseFrameQueue"/>), so a fan-out pays no thread hop per connection. A connection that
+/// falls a whole queue behind is cut off after a <c>retry:</c> hint (the client resumes with its Last-Event-ID), except on latest-wins
 /// streams, where the oldest queued frame gives way. No timer, task or buffer of its own while idle:
 /// heartbeats come from <see cref="SseConnectionTracker"/>'s one shared timer.</summary>
 internal sealed class SseConnection

@@ -9,8 +9,8 @@ internal enum SseOffer : byte
     Queued,
     /// <summary>Queued, and the reader was waiting: the caller must <see cref="SseFrameQueue.Wake"/> it.</summary>
     QueuedWake,
-    /// <summary>The queue was full: it is now completed (the connection is cut off) and the caller
-    /// must <see cref="SseFrameQueue.Wake"/> the reader if <see cref="SseFrameQueue.Complete"/> says so.</summary>
+    /// <summary>The queue was full: it is now completed (the connection is cut off). A full queue has
+    /// no waiting reader, so there is nothing to wake; the reader finds the end after what is queued.</summary>
     Overflowed,
     /// <summary>The queue was already completed; the frame was dropped.</summary>
     Closed,

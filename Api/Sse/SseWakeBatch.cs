@@ -3,11 +3,11 @@ namespace GrainStream.Api.Sse;
 /// <summary>Connections whose readers a fan-out must wake. One event to thousands of connections
 /// would otherwise cost a thread-pool hop per connection; here a few connections are woken on the
 /// caller's thread and the rest in slices on <see cref="SseWakeScheduler"/>'s workers, so that
-/// the writes still spread over every core. Each woken connection writes and flushes on the waking thread
-/// (with inline socket scheduling the send happens there too).</summary>
+/// the writes still spread over every core. Each woken connection writes and flushes on the waking
+/// thread (with inline socket scheduling the send happens there too).</summary>
 internal sealed class SseWakeBatch
 {
-    /// <summary>Connections woken per thread-pool item (and at most on the caller's thread).</summary>
+    /// <summary>Connections woken per scheduler slice (and at most on the caller's thread).</summary>
     public const int SliceSize = 64;
 
     private SseConnection[] _connections = [];

@@ -6,9 +6,9 @@ namespace GrainStream.Api.Sse;
 /// <summary>Runs fan-out wake slices (<see cref="SseWakeBatch"/>) on the thread pool without
 /// flooding it: at most one worker per core sits in the pool's queue, and a worker gives its
 /// thread back after about a millisecond, re-queueing itself behind whatever else waits. Under
-/// saturation this keeps requests — publishers above all — answered within a few milliseconds
-/// instead of behind thousands of queued writes; the connections that cannot keep up then fall
-/// behind, are cut off and resume, rather than the publishers stalling.</summary>
+/// saturation, requests (publishers above all) then wait behind at most a couple of workers, not
+/// behind thousands of queued writes; the connections that cannot keep up fall behind, are cut off
+/// and resume.</summary>
 internal sealed class SseWakeScheduler : IThreadPoolWorkItem
 {
     /// <summary>The one scheduler of the process (fan-out shares the cores, whichever relay asks).</summary>
