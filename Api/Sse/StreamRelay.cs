@@ -1,3 +1,4 @@
+using GrainStream.Runtime.Streams;
 using GrainStream.Streams;
 
 namespace GrainStream.Api.Sse;
@@ -24,12 +25,10 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     private readonly IRawStream _raw;
     private readonly SseOptions _options;
     private readonly ILogger _logger;
-    private readonly SseFrame[] _ring;
+    private readonly SequenceRing<SseFrame> _ring;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Used only by upstream deliveries, which the runtime makes one at a time.
     private readonly SseWakeBatch _wakes = new();
-    private int _ringHead;
-    private int _ringCount;
     private Subscriber[] _subscribers = [];
     private StreamSequenceToken _last;
     private StreamSubscriptionHandle? _handle;
@@ -40,7 +39,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
         _raw = raw;
         _options = options;
         _logger = logger;
-        _ring = new SseFrame[Math.Max(1, options.RelayBufferSize)];
+        _ring = new SequenceRing<SseFrame>(options.RelayBufferSize);
         StreamId = raw.StreamId;
         Topic = StreamKinds.Topic(raw.StreamId);
         LatestWins = StreamKinds.IsLatestWins(raw.StreamId);
@@ -106,7 +105,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
             }
             else
             {
-                Append(frame);
+                _ring.Add(token.Sequence, frame);
                 _last = token;
                 targets = _subscribers;
             }
@@ -134,8 +133,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     // the connections once the lock is released.
     private void ResetAll(StreamSequenceToken position, string reason, SseFrame? next)
     {
-        Array.Clear(_ring);
-        _ringHead = _ringCount = 0;
+        _ring.Clear();
         _last = position;
         var reset = SseFrame.ForReset(position, Topic, reason, null);
         foreach (var subscriber in _subscribers)
@@ -145,29 +143,9 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
         }
         if (next is not null)
         {
-            Append(next);
+            _ring.Add(next.Token.Sequence, next);
             _last = next.Token;
             foreach (var subscriber in _subscribers) _wakes.Offer(subscriber.Connection, next);
-        }
-    }
-
-    private void Append(SseFrame frame)
-    {
-        if (_ringCount > 0 && _ring[(_ringHead + _ringCount - 1) % _ring.Length].Token.Sequence + 1 != frame.Token.Sequence)
-        {
-            // Never let the ring claim a range it does not hold entirely.
-            Array.Clear(_ring);
-            _ringHead = _ringCount = 0;
-        }
-        if (_ringCount < _ring.Length)
-        {
-            _ring[(_ringHead + _ringCount) % _ring.Length] = frame;
-            _ringCount++;
-        }
-        else
-        {
-            _ring[_ringHead] = frame;
-            _ringHead = (_ringHead + 1) % _ring.Length;
         }
     }
 
@@ -196,7 +174,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
                 if (position.Epoch != _last.Epoch) return AttachWithReset(connection, "epochChanged", requested);
                 if (position.Sequence == _last.Sequence || (position.Sequence > _last.Sequence && verifiedAhead)) return Attach(connection, position);
                 if (position.Sequence < _last.Sequence && CopyRingFrom(connection, position.Sequence + 1)) return Attach(connection, position);
-                ringFirst = _ringCount > 0 ? _ring[_ringHead].Token.Sequence : _last.Sequence + 1;
+                ringFirst = _ring.Count > 0 ? _ring.FirstSequence : _last.Sequence + 1;
             }
 
             if (position.Sequence > last.Sequence)
@@ -241,10 +219,8 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
 
     private bool CopyRingFrom(SseConnection connection, long sequence)
     {
-        if (_ringCount == 0) return false;
-        var first = _ring[_ringHead].Token.Sequence;
-        if (sequence < first) return false;
-        for (var i = (int)(sequence - first); i < _ringCount; i++) connection.Offer(_ring[(_ringHead + i) % _ring.Length]);
+        if (!_ring.Reaches(sequence)) return false;
+        for (var s = sequence; s < _ring.EndSequence; s++) connection.Offer(_ring[s]);
         return true;
     }
 

@@ -19,7 +19,7 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
     // Live subscribers grouped by endpoint, rebuilt only when subscriptions change.
     private (SiloAddress? Silo, Guid Client, Guid[] Ids)[]? _liveGroups;
     private SiloRuntime _silo = null!;
-    private StreamEventCache _cache = null!;
+    private SequenceRing<StreamEvent> _cache = null!;
     private StreamId _streamId;
     private long _epoch;
     private long _assigned;
@@ -29,7 +29,7 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _silo = ((Activation)GrainContext).Silo;
-        _cache = new StreamEventCache(_silo.StreamOptions.CacheSize);
+        _cache = new SequenceRing<StreamEvent>(_silo.StreamOptions.CacheSize);
         _streamId = StreamId.Parse(this.GetPrimaryKeyString());
         var position = await log.OpenAsync(_streamId, cancellationToken);
         _epoch = position.Epoch;
@@ -78,7 +78,7 @@ internal sealed class StreamHubGrain(IEventLog log) : Grain, IStreamHubGrain
                     _cache.Clear();
                     return;
                 }
-                foreach (var e in events) _cache.Add(e);
+                foreach (var e in events) _cache.Add(e.Token.Sequence, e);
                 _committed = events[^1].Token.Sequence;
                 DeliverLive(events);
                 foreach (var done in batch) done.TrySetResult(done.Event.Token);
