@@ -18,7 +18,10 @@ public sealed class LatencyHistogram
     private readonly ThreadLocal<long[]> _counts = new(() => new long[BucketCount], trackAllValues: true);
 
     /// <summary>Records the time elapsed since <paramref name="startTimestamp"/> (a <see cref="Stopwatch"/> timestamp).</summary>
-    public void RecordSince(long startTimestamp) => Record((long)((Stopwatch.GetTimestamp() - startTimestamp) * NanosPerTick));
+    public void RecordSince(long startTimestamp) => RecordTicks(Stopwatch.GetTimestamp() - startTimestamp);
+
+    /// <summary>Records one latency in <see cref="Stopwatch"/> ticks.</summary>
+    public void RecordTicks(long ticks) => Record((long)(ticks * NanosPerTick));
 
     /// <summary>Records one latency in nanoseconds.</summary>
     public void Record(long nanos) => _counts.Value![Index(nanos)]++;

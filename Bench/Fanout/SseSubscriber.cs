@@ -15,24 +15,27 @@ internal sealed class SseSubscriber
     private readonly FanoutTarget _target;
     private readonly IPEndPoint _endpoint;
     private readonly string _topic;
+    private readonly int _topicIndex;
     private readonly LatencyHistogram _latency;
     private readonly TimeSpan _reconnectDelay;
     private readonly ulong[] _seen;
     private readonly SseEventParser _parser;
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public SseSubscriber(FanoutTarget target, IPEndPoint endpoint, string topic, int messagesInTopic, LatencyHistogram latency, TimeSpan reconnectDelay)
+    public SseSubscriber(FanoutTarget target, IPEndPoint endpoint, string[] topics, int topicIndex, int messagesInTopic, LatencyHistogram latency, TimeSpan reconnectDelay)
     {
         _target = target;
         _endpoint = endpoint;
-        _topic = topic;
+        _topic = topics[topicIndex];
+        _topicIndex = topicIndex;
         _latency = latency;
         _reconnectDelay = reconnectDelay;
         _seen = new ulong[(messagesInTopic + 63) / 64];
         _parser = new SseEventParser(this);
     }
 
-    public string Topic => _topic;
+    /// <summary>The index of the subscriber's topic.</summary>
+    public int TopicIndex => _topicIndex;
 
     /// <summary>Completes when the first response's headers arrived (the subscription is live).</summary>
     public Task Connected => _firstConnect.Task;
@@ -132,25 +135,24 @@ internal sealed class SseSubscriber
     }
 
     /// <summary>How many of <paramref name="sequences"/> never arrived.</summary>
-    public long Missing(IEnumerable<int> sequences)
-        => sequences.LongCount(s => (uint)s >= (uint)(_seen.Length * 64) || (_seen[s >> 6] & (1UL << (s & 63))) == 0);
+    public long Missing(IEnumerable<int> sequences) => sequences.LongCount(s => !Seen(s));
+
+    private bool Seen(int sequence) => (uint)sequence < (uint)(_seen.Length * 64) && (_seen[sequence >> 6] & (1UL << (sequence & 63))) != 0;
 
     /// <summary>Called by the parser for each benchmark message.</summary>
     internal void Received(int sequence, long timestamp)
     {
         var elapsed = Stopwatch.GetTimestamp() - timestamp;
         if ((uint)sequence >= (uint)(_seen.Length * 64)) return;
-        ref var word = ref _seen[sequence >> 6];
-        var bit = 1UL << (sequence & 63);
-        if ((word & bit) != 0)
+        if (Seen(sequence))
         {
             Duplicates++;
             return;
         }
-        word |= bit;
+        _seen[sequence >> 6] |= 1UL << (sequence & 63);
         Unique++;
         if (elapsed > MaxLatencyTicks) MaxLatencyTicks = elapsed;
-        _latency.Record((long)(elapsed * (1_000_000_000.0 / Stopwatch.Frequency)));
+        _latency.RecordTicks(elapsed);
     }
 
     internal void WasReset() => Resets++;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
+using GrainStream.Streams;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Api;
@@ -117,18 +118,16 @@ public sealed class SseResumeTests(ApiFixture fixture, SmallHistoryFixture small
         // Not a replay: nothing older than the reset's position follows it. The node's relay may still
         // be catching up with the last fillers when the client joins; those arrive live, after the reset.
         var next = await PostAsync(host, room, "after the reset");
-        var resetAt = SequenceOf(reset.EventId!);
+        Assert.True(StreamSequenceToken.TryParse(reset.EventId, out var resetAt));
         for (var received = 0; ; received++)
         {
             Assert.True(received <= SmallHistoryFixture.Retention * 3, "The message posted after the reset never arrived.");
             var message = await resumed.NextAsync("the live message");
             Assert.Equal("message", message.EventType);
-            Assert.True(SequenceOf(message.EventId!) > resetAt, $"{message.EventId} is not after the reset at {reset.EventId}.");
+            Assert.True(StreamSequenceToken.TryParse(message.EventId, out var at) && at.Sequence > resetAt.Sequence, $"{message.EventId} is not after the reset at {reset.EventId}.");
             if (MessageId(message) == next) break;
         }
     }
-
-    private static long SequenceOf(string eventId) => long.Parse(eventId[(eventId.IndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task An_id_from_another_epoch_gets_a_reset_then_live_events()
