@@ -121,7 +121,18 @@ internal sealed class SiloRuntime : IGrainCallRuntime
         invokable.CopyArguments(Serializer);
         var completion = new ResponseCompletion<TResult>(Callbacks.NextId(), target.GrainId, invokable, Callbacks.NewDeadline(), Callbacks, Serializer);
         Callbacks.Add(completion);
-        Dispatcher.Dispatch(new RequestWorkItem(target.GrainId, invokable, completion));
+        // A call from outside any grain (a request thread, a test) runs the turns it makes runnable
+        // on its own thread, within TurnBatch's budget, rather than waking a pool thread and waiting
+        // for it; when they finish without blocking, the caller gets a completed task.
+        var batch = GrainStream.Runtime.Catalog.Activation.Current is null ? TurnBatch.Open() : null;
+        try
+        {
+            Dispatcher.Dispatch(new RequestWorkItem(target.GrainId, invokable, completion));
+        }
+        finally
+        {
+            batch?.Close();
+        }
         return completion.Task;
     }
 

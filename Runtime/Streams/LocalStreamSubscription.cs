@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using GrainStream.Runtime.Catalog;
 using GrainStream.Runtime.Messaging;
 using GrainStream.Runtime.Scheduling;
@@ -11,16 +11,23 @@ namespace GrainStream.Runtime.Streams;
 /// order (as turns of the owning activation for grain subscribers); each event is checked against
 /// the last one delivered, so a duplicate is dropped and a gap triggers a replay from the hub
 /// instead of reaching the observer.</summary>
-internal sealed class LocalStreamSubscription : StreamSubscriptionHandle
+/// <remarks>Deliveries that a turn makes inside a <see cref="TurnBatch"/> (a grain call from a request
+/// thread, a connection's read loop) are handled on that thread when the batch closes; others on a
+/// pool thread. Either way one drain at a time, so the observer never runs in parallel with itself.</remarks>
+internal sealed class LocalStreamSubscription : StreamSubscriptionHandle, IThreadPoolWorkItem, IDeferredWork
 {
+    // Bounds how long one drain keeps a thread; the rest continues on a pool thread.
+    private const int MaxDeliveriesPerDrain = 64;
+
     private readonly StreamRuntime _runtime;
     private readonly IStreamObserver _observer;
-    private readonly Channel<StreamDelivery> _inbox = Channel.CreateUnbounded<StreamDelivery>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<StreamDelivery> _inbox = new();
     private readonly CancellationTokenSource _stopped = new();
     private readonly StreamSequenceToken? _requested;
     private readonly Lock _gate = new();
     private StreamSequenceToken? _lastValue;
     private int _resubscribing;
+    private int _draining;
 
     private StreamSequenceToken? _last
     {
@@ -36,7 +43,6 @@ internal sealed class LocalStreamSubscription : StreamSubscriptionHandle
         _last = after;
         StreamId = streamId;
         Owner = owner;
-        _ = ProcessAsync();
     }
 
     public override Guid SubscriptionId { get; } = Guid.NewGuid();
@@ -55,25 +61,50 @@ internal sealed class LocalStreamSubscription : StreamSubscriptionHandle
         HubSilo = result.HubSilo;
     }
 
-    public void Enqueue(StreamDelivery delivery) => _inbox.Writer.TryWrite(delivery);
-
-    private async Task ProcessAsync()
+    public void Enqueue(StreamDelivery delivery)
     {
-        try
+        if (_stopped.IsCancellationRequested) return;
+        _inbox.Enqueue(delivery);
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0) ScheduleDrain();
+    }
+
+    private void ScheduleDrain()
+    {
+        if (TurnBatch.Current is { } batch) batch.Add(this);
+        else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IDeferredWork.RunDeferred(bool inline)
+    {
+        if (inline) _ = DrainAsync();
+        else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
+
+    private async Task DrainAsync()
+    {
+        for (var handled = 0; handled < MaxDeliveriesPerDrain && _inbox.TryDequeue(out var delivery); handled++)
         {
-            await foreach (var delivery in _inbox.Reader.ReadAllAsync(_stopped.Token).ConfigureAwait(false))
+            if (_stopped.IsCancellationRequested)
+            {
+                _inbox.Clear();
+                break;
+            }
+            try
             {
                 if (Owner is { } owner) await RunAsTurnAsync(owner, delivery).ConfigureAwait(false);
                 else await HandleAsync(delivery).ConfigureAwait(false);
             }
+            catch (Exception exception)
+            {
+                _runtime.Logger.LogError(exception, "Stream subscription {SubscriptionId} on {StreamId} failed to handle a delivery", SubscriptionId, StreamId);
+            }
         }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception exception)
-        {
-            _runtime.Logger.LogError(exception, "Stream subscription {SubscriptionId} on {StreamId} stopped", SubscriptionId, StreamId);
-        }
+        // A full fence, not a volatile write: the emptiness check must not move before the reset,
+        // or a delivery enqueued in between would find a drain still scheduled and wait forever.
+        Interlocked.Exchange(ref _draining, 0);
+        if (!_inbox.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     private Task RunAsTurnAsync(Activation owner, StreamDelivery delivery)
@@ -180,7 +211,7 @@ internal sealed class LocalStreamSubscription : StreamSubscriptionHandle
     {
         if (_stopped.IsCancellationRequested) return;
         _stopped.Cancel();
-        _inbox.Writer.TryComplete();
+        _inbox.Clear();
         _runtime.Remove(this);
         Owner?.StreamSubscriptions.TryRemove(SubscriptionId, out _);
         try
