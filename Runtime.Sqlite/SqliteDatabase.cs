@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace GrainStream.Sqlite;
 
@@ -9,34 +8,31 @@ namespace GrainStream.Sqlite;
 /// <see cref="SqliteGrainStorage"/> and <see cref="SqliteEventLog"/> of a silo.</summary>
 /// <remarks>
 /// <para>SQLite lets one connection write at a time. Rather than let concurrent grains collide on the
-/// file lock (SQLITE_BUSY), every write transaction of this instance runs on a single writer
-/// connection, one after another behind an async gate. Reads run on their own connections: in WAL
-/// mode they proceed while a write is in progress and see the last committed state.</para>
+/// file lock (SQLITE_BUSY), every write of this instance runs on a single writer connection, and
+/// writes that queue up meanwhile share one transaction (group commit, see <see cref="SqliteWriter"/>).
+/// Reads run on their own connections: in WAL mode they proceed while a write is in progress and
+/// see the last committed state.</para>
 /// <para>Several instances (silos of a test cluster, or other processes) may share one file. Their
 /// writers contend on SQLite's own lock; a waiting writer blocks up to
 /// <see cref="SqliteStorageOptions.BusyTimeout"/> and a failed attempt is retried a few times.</para>
 /// <para>Every connection is configured once when opened: <c>journal_mode=WAL</c>,
 /// <c>synchronous=NORMAL</c> (commits skip the fsync: they survive a process crash, a power loss may
-/// undo the last few, and the file is never corrupted) and <c>busy_timeout</c>.</para>
+/// undo the last few, and the file is never corrupted) and <c>busy_timeout</c>. The WAL is
+/// checkpointed in the background rather than by the commit that fills it.</para>
 /// <para>Microsoft.Data.Sqlite does its I/O synchronously, so the work of each call runs on the
-/// calling thread (or the thread that released the writer gate).</para>
+/// calling thread (or the thread running the write group it joined).</para>
 /// </remarks>
 public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
 {
     // Enough idle readers for the cores to stay busy; any extra opened under a burst are closed on return.
     private static readonly int MaxIdleReaders = Math.Max(4, Environment.ProcessorCount * 2);
 
-    private const string Begin = "BEGIN IMMEDIATE";
-    private const string Commit = "COMMIT";
-    private const string Rollback = "ROLLBACK";
-
-    private readonly SemaphoreSlim _writerGate = new(1, 1);
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private readonly ConcurrentBag<SqliteSession> _idleReaders = [];
     private readonly int _busyTimeoutMilliseconds;
     private readonly bool _createDirectory;
     private int _idleReaderCount;
-    private SqliteSession? _writer;
+    private SqliteWriter? _writer;
     private volatile bool _schemaCreated;
     private volatile bool _disposed;
 
@@ -80,13 +76,22 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
             if (_schemaCreated) return;
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_createDirectory) CreateDirectoryOfFile();
-            var writer = _writer ??= new SqliteSession(OpenConnection());
-            var largestEpoch = SqliteBusy.Retry(() => InTransaction(writer, session =>
+            var session = new SqliteSession(OpenConnection());
+            try
             {
-                session.Command(SqliteSchema.Create).ExecuteNonQuery();
-                return (long)session.Command(SqliteSchema.LargestEpoch).ExecuteScalar()!;
-            }), cancellationToken);
-            StreamEpochs.KeepAbove(largestEpoch);
+                var largestEpoch = SqliteBusy.Retry(() => SqliteWriter.InTransaction(session, 0, static (schema, _) =>
+                {
+                    schema.Command(SqliteSchema.Create).ExecuteNonQuery();
+                    return (long)schema.Command(SqliteSchema.LargestEpoch).ExecuteScalar()!;
+                }), cancellationToken);
+                StreamEpochs.KeepAbove(largestEpoch);
+                _writer = new SqliteWriter(session, OpenConnection);
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
             _schemaCreated = true;
         }
         finally
@@ -117,23 +122,21 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> in a write transaction (BEGIN IMMEDIATE) on the writer
-    /// connection, after every earlier write of this instance, and commits unless it throws.
-    /// Retried from the start when another instance held the lock too long, so it must be repeatable.</summary>
-    internal async Task<T> WriteAsync<T>(Func<SqliteSession, T> work, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/> in a write transaction on the writer connection, after
+    /// every earlier write of this instance and possibly in one commit with others queued beside it
+    /// (a failure of one rolls back only its own changes). Retried from the start when another
+    /// instance held the lock too long, so it must be repeatable.</summary>
+    internal Task<T> WriteAsync<T>(Func<SqliteSession, T> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _schemaCreated ? _writer!.WriteAsync(work, cancellationToken) : WriteAfterSchemaAsync(work, cancellationToken);
+    }
+
+    private async Task<T> WriteAfterSchemaAsync<T>(Func<SqliteSession, T> work, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        await _writerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var writer = _writer!;
-            return SqliteBusy.Retry(() => InTransaction(writer, work), cancellationToken);
-        }
-        finally
-        {
-            _writerGate.Release();
-        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return await _writer!.WriteAsync(work, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs <paramref name="work"/> on a reader connection. A single statement sees one
@@ -156,27 +159,6 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
         }
         ReturnReader(reader);
         return result;
-    }
-
-    private static T InTransaction<T>(SqliteSession session, Func<SqliteSession, T> work)
-    {
-        // BEGIN IMMEDIATE takes the write lock up front, so a transaction that reads before it writes
-        // cannot fail halfway because another connection wrote in between. The statements are issued
-        // through the session's cached commands rather than SqliteTransaction, which prepares BEGIN and
-        // COMMIT anew every time: that is over 10% of a one-event append.
-        session.Command(Begin).ExecuteNonQuery();
-        try
-        {
-            var result = work(session);
-            session.Command(Commit).ExecuteNonQuery();
-            return result;
-        }
-        catch
-        {
-            // Some errors (and a failed COMMIT) leave the transaction open, others have already rolled it back.
-            if (raw.sqlite3_get_autocommit(session.Connection.Handle) == 0) session.Command(Rollback).ExecuteNonQuery();
-            throw;
-        }
     }
 
     private void CreateDirectoryOfFile()
@@ -228,7 +210,7 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _writerGate.Wait();
+        _schemaGate.Wait();
         try
         {
             _writer?.Dispose();
@@ -236,26 +218,15 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
         }
         finally
         {
-            _writerGate.Release();
+            _schemaGate.Release();
         }
         CloseIdleReaders();
     }
 
     /// <summary>Waits for the write in progress, then closes every connection.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_disposed) return;
-        _disposed = true;
-        await _writerGate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            _writer?.Dispose();
-            _writer = null;
-        }
-        finally
-        {
-            _writerGate.Release();
-        }
-        CloseIdleReaders();
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 }
