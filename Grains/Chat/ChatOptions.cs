@@ -15,6 +15,13 @@ public sealed class ChatOptions
     /// stream's retained history.</summary>
     public int IdempotencyWindow { get; set; } = 10_000;
 
+    /// <summary>Messages a room posts between two writes of its state (counters and last id). The
+    /// messages themselves are in the stream history the moment they are posted; the state is a
+    /// checkpoint of what was counted, also written when the room deactivates or records a read
+    /// receipt. A room that dies in between recounts the rest from the history when it comes back,
+    /// so this must stay well below the history's retention. Default 64; 1 writes on every post.</summary>
+    public int MessagesPerStateWrite { get; set; } = 64;
+
     /// <summary>Events read per round trip when a room rebuilds itself from its stream history. Default 1,000.</summary>
     public int HistoryReadBatch { get; set; } = 1000;
 

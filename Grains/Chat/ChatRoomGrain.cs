@@ -12,7 +12,8 @@ namespace GrainStream.Grains.Chat;
 /// of its <c>message</c> event, so the messages live in the stream's history; the stored state
 /// keeps counters and read receipts. On activation the room rebuilds its recent-message cache and
 /// its client-id window from the history, and counts messages that were published but not yet
-/// recorded in its state (a crash between the two).</summary>
+/// recorded in its state: the state is written every <see cref="ChatOptions.MessagesPerStateWrite"/>
+/// posts rather than on each (a post costs one commit, its event's), and the history holds the rest.</summary>
 public class ChatRoomGrain(
     IOptions<ChatOptions> options,
     ILogger<ChatRoomGrain> logger,
@@ -33,6 +34,7 @@ public class ChatRoomGrain(
     private string _room = "";
     private long _nextSequence;
     private long _appliedSequence;
+    private int _uncheckpointedMessages;
     private bool _inSync;
     private IGrainTimer? _presenceTimer;
 
@@ -68,9 +70,15 @@ public class ChatRoomGrain(
             Remember(message);
             state.State.MessageCount++;
             state.State.LastId = message.Id;
-            await WriteStateAsync();
+            if (++_uncheckpointedMessages >= Math.Max(1, _options.MessagesPerStateWrite)) await WriteStateAsync();
         }
         return new PostMessageResult(message, Created: true);
+    }
+
+    /// <inheritdoc/>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_uncheckpointedMessages > 0 && _inSync) await WriteStateAsync();
     }
 
     /// <inheritdoc/>
@@ -330,5 +338,19 @@ public class ChatRoomGrain(
     }
 
     // On failure the room starts again from storage and the stream history.
-    private Task WriteStateAsync() => state.WriteOrReloadAsync(DeactivateOnIdle, logger, $"room {_room}");
+    private async Task WriteStateAsync()
+    {
+        var counted = _uncheckpointedMessages;
+        try
+        {
+            await state.WriteOrReloadAsync(DeactivateOnIdle, logger, $"room {_room}");
+        }
+        catch
+        {
+            // The next activation reloads the state and recounts from the history; nothing to write on the way out.
+            _uncheckpointedMessages = 0;
+            throw;
+        }
+        _uncheckpointedMessages -= counted;
+    }
 }
