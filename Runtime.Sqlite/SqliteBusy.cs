@@ -4,7 +4,7 @@ namespace GrainStream.Sqlite;
 
 /// <summary>Bounded retries of work that failed because another connection held a lock longer than
 /// the busy timeout. Inside one <see cref="SqliteDatabase"/> writes never contend (they queue on its
-/// writer gate); this covers several instances or processes sharing a file.</summary>
+/// writer, see <see cref="SqliteWriter"/>); this covers several instances or processes sharing a file.</summary>
 internal static class SqliteBusy
 {
     /// <summary>Attempts per operation: each attempt already waited the busy timeout, so a few suffice.</summary>

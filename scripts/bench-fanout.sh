@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fan-out over SSE, GrainStream side by side with nginx + nchan on the same machine, in the same run,
 # alternating the two servers scenario by scenario. Each server starts fresh for each scenario and
-# gets a short warm-up run first (JIT for GrainStream, shared memory for nchan) that is not counted.
+# gets warm-up runs first (JIT and tiering for GrainStream, shared memory for nchan) that are not
+# counted: a small one, then the scenario itself with fewer messages.
 #
 #   scripts/bench-fanout.sh [scenario ...]      scenarios: a c sat2000 sat5000 idle (default: all)
 #
@@ -74,6 +75,10 @@ for scenario in "${scenarios[@]}"; do
   for target in "${order[@]}"; do
     if [ "$target" = grainstream ]; then start_grainstream; url=http://127.0.0.1:$api_port; else start_nchan; url=http://127.0.0.1:$nchan_port; fi
     bench --target "$target" --url "$url" --subscribers 200 --topics 2 --rate 500 --messages 2000 --label warmup >/dev/null 2>&1 || true
+    if [ "$scenario" != idle ]; then
+      # shellcheck disable=SC2046
+      bench --target "$target" --url "$url" --label warmup $(args_of "$scenario" | sed -E 's/--messages [0-9]+/--messages 2000/') >/dev/null 2>&1 || true
+    fi
     echo "== $scenario on $target" >&2
     # shellcheck disable=SC2046
     line=$(bench --target "$target" --url "$url" --server-pid "$server_pid" --label "$scenario" $(args_of "$scenario") | tail -1)
