@@ -12,7 +12,7 @@ public static class ApiApplicationExtensions
     public static WebApplication UseGrainStreamApi(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseMiddleware<BareStatusProblems>();
         app.UseMiddleware<DotSegmentGuard>();
         app.UseDefaultFiles();
         app.UseStaticFiles();

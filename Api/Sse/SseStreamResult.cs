@@ -69,28 +69,29 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider
         var hub = services.GetRequiredService<StreamRelayHub>();
         var tracker = services.GetRequiredService<SseConnectionTracker>();
         var aborted = httpContext.RequestAborted;
-        var relays = new List<StreamRelay>(_subscriptions.Count);
-        var attached = new List<(StreamRelay Relay, StreamRelay.Subscriber Subscriber)>(_subscriptions.Count);
-        var registrations = new List<IDisposable>(_presence.Count);
+        // Arrays of exactly the needed size, not lists: these live as long as the connection.
+        var relays = new StreamRelay?[_subscriptions.Count];
+        var subscribers = new StreamRelay.Subscriber?[_subscriptions.Count];
+        var registrations = _presence.Count == 0 ? null : new IDisposable?[_presence.Count];
         var tracked = false;
         try
         {
             // Subscribe first: a failure here (no silo) is still a clean 503 problem.
-            foreach (var subscription in _subscriptions) relays.Add(await hub.AcquireAsync(subscription.Stream, aborted).ConfigureAwait(false));
+            for (var i = 0; i < relays.Length; i++) relays[i] = await hub.AcquireAsync(_subscriptions[i].Stream, aborted).ConfigureAwait(false);
 
             connection.Start();
-            for (var i = 0; i < relays.Count; i++)
-            {
-                attached.Add((relays[i], await relays[i].JoinAsync(connection, _subscriptions[i].After).ConfigureAwait(false)));
-            }
+            for (var i = 0; i < relays.Length; i++) subscribers[i] = await relays[i]!.JoinAsync(connection, _subscriptions[i].After).ConfigureAwait(false);
             if (_announcePosition) connection.WritePosition();
             // Once these headers reach the client, its streams are live: nothing published from now on is missed.
             await connection.FlushAsync().ConfigureAwait(false);
             if (connection.HasEnded) return;
 
             // Registered once live, so the client sees its own presence event.
-            var registry = _presence.Count > 0 ? services.GetRequiredService<ConnectionRegistry>() : null;
-            foreach (var presence in _presence) registrations.Add(registry!.Register(presence.Kind, presence.Entity, presence.Member));
+            if (registrations is not null)
+            {
+                var registry = services.GetRequiredService<ConnectionRegistry>();
+                for (var i = 0; i < registrations.Length; i++) registrations[i] = registry.Register(_presence[i].Kind, _presence[i].Entity, _presence[i].Member);
+            }
 
             tracked = tracker.Add(connection);
             await connection.RunAsync().ConfigureAwait(false);
@@ -102,9 +103,16 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider
         finally
         {
             if (tracked) tracker.Remove(connection);
-            foreach (var registration in registrations) registration.Dispose();
-            foreach (var (relay, subscriber) in attached) relay.Leave(subscriber);
-            foreach (var relay in relays) hub.Release(relay);
+            if (registrations is not null)
+            {
+                foreach (var registration in registrations) registration?.Dispose();
+            }
+            for (var i = 0; i < relays.Length; i++)
+            {
+                if (relays[i] is not { } relay) break;
+                if (subscribers[i] is { } subscriber) relay.Leave(subscriber);
+                hub.Release(relay);
+            }
         }
     }
 
