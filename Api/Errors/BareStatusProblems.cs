@@ -1,14 +1,18 @@
+using GrainStream.Api.Sse;
+
 namespace GrainStream.Api.Errors;
 
 /// <summary>Gives an error status that left the pipeline without a body (an unknown route's 404, a
 /// 405, a 400 that nothing explained) a problem-details body, as <c>UseStatusCodePages</c> would.
-/// Its own because every SSE request stays inside this middleware for the life of its connection:
-/// UseStatusCodePages keeps a feature, an <c>Items</c> dictionary and a larger state machine alive
-/// per request, this only its pending state machine.</summary>
+/// Its own because of the event streams, which answer their errors with bodies of their own and
+/// then stay open for hours: it lets them pass without keeping anything per connection, where
+/// UseStatusCodePages keeps a feature, an <c>Items</c> dictionary and its state machine for each.
+/// Runs after routing, which tells it the endpoint.</summary>
 internal sealed class BareStatusProblems(RequestDelegate next, IProblemDetailsService problems)
 {
     public Task InvokeAsync(HttpContext context)
     {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<EventStreamEndpoint>() is not null) return next(context);
         var running = next(context);
         if (!running.IsCompletedSuccessfully) return AfterAsync(running, context);
         return NeedsBody(context.Response) ? WriteAsync(context) : Task.CompletedTask;

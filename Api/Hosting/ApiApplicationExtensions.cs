@@ -12,11 +12,12 @@ public static class ApiApplicationExtensions
     public static WebApplication UseGrainStreamApi(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseMiddleware<BareStatusProblems>();
         app.UseMiddleware<DotSegmentGuard>();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseRouting();
+        // After routing, so that it can let event streams pass untouched.
+        app.UseMiddleware<BareStatusProblems>();
 
         app.MapOpenApi();
         app.MapHealthEndpoints();

@@ -134,9 +134,13 @@ internal sealed class SseConnection
 
     public ValueTask<FlushResult> FlushAsync() => _writer.FlushAsync(_context.RequestAborted);
 
+    /// <summary>Fires when the client has gone.</summary>
+    public CancellationToken Aborted => _context.RequestAborted;
+
     /// <summary>Drains the queue into the response until the client leaves, the stream ends (a
-    /// terminal task status), the connection is cut off, or the application stops.</summary>
-    public async Task RunAsync()
+    /// terminal task status), the connection is cut off, or the application stops; then tells
+    /// <paramref name="owner"/>, so that the loop is the only frame a connection keeps while it waits.</summary>
+    public async Task RunAsync(ISseConnectionOwner? owner = null)
     {
         var aborted = _context.RequestAborted;
         // One registration for the connection's life, not one per wait.
@@ -160,6 +164,10 @@ internal sealed class SseConnection
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client left.
+        }
+        finally
+        {
+            owner?.Ended(this);
         }
     }
 

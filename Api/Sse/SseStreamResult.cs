@@ -21,13 +21,21 @@ internal sealed record SsePresence(PresenceKind Kind, string Entity, string Memb
 /// endpoint before this result is returned; this result subscribes (any failure still becomes a
 /// problem response, since nothing has been written yet), then writes the SSE headers, the
 /// <c>retry:</c> field, what the client missed, its position, and live events until the end.</summary>
-internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider
+/// <remarks>One instance per request: it also holds what its connection is attached to (relays,
+/// presence registrations), detached when the connection ends. Arrays of exactly the needed size,
+/// not lists, since they live as long as the connection.</remarks>
+internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISseConnectionOwner
 {
     private readonly IReadOnlyList<SseSubscription> _subscriptions;
     private readonly MultiplexCursor? _cursor;
     private readonly IReadOnlyList<SsePresence> _presence;
     private readonly SseFrame? _final;
     private readonly bool _announcePosition;
+    private readonly StreamRelay?[] _relays;
+    private readonly StreamRelay.Subscriber?[] _subscribers;
+    private readonly IDisposable?[]? _registrations;
+    private StreamRelayHub? _hub;
+    private SseConnectionTracker? _tracker;
 
     /// <summary>Follows <paramref name="subscriptions"/>; several require a <paramref name="cursor"/>.
     /// <paramref name="announcePosition"/> (default: when the client gave no position) sends the
@@ -40,6 +48,9 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider
         _cursor = cursor;
         _presence = presence ?? [];
         _announcePosition = cursor is not null || (announcePosition ?? subscriptions[0].After is null);
+        _relays = new StreamRelay?[subscriptions.Count];
+        _subscribers = new StreamRelay.Subscriber?[subscriptions.Count];
+        _registrations = _presence.Count == 0 ? null : new IDisposable?[_presence.Count];
     }
 
     private SseStreamResult(SseFrame final)
@@ -47,75 +58,105 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider
         _subscriptions = [];
         _presence = [];
         _final = final;
+        _relays = [];
+        _subscribers = [];
     }
 
     /// <summary>A stream of one event that then ends (a finished task's final status).</summary>
     public static SseStreamResult Final(SseFrame frame) => new(frame);
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    public Task ExecuteAsync(HttpContext httpContext)
     {
         var services = httpContext.RequestServices;
         var options = services.GetRequiredService<IOptions<SseOptions>>().Value;
         var latestWins = _subscriptions.Count > 0 && _subscriptions.All(s => StreamKinds.IsLatestWins(s.Stream));
         var connection = new SseConnection(httpContext, options, latestWins, _cursor);
-        if (_final is not null)
-        {
-            connection.Start();
-            connection.Write(_final);
-            await connection.FlushAsync().ConfigureAwait(false);
-            return;
-        }
+        if (_final is not null) return WriteFinalAsync(connection, _final);
 
-        var hub = services.GetRequiredService<StreamRelayHub>();
-        var tracker = services.GetRequiredService<SseConnectionTracker>();
-        var aborted = httpContext.RequestAborted;
-        // Arrays of exactly the needed size, not lists: these live as long as the connection.
-        var relays = new StreamRelay?[_subscriptions.Count];
-        var subscribers = new StreamRelay.Subscriber?[_subscriptions.Count];
-        var registrations = _presence.Count == 0 ? null : new IDisposable?[_presence.Count];
-        var tracked = false;
+        // Usually the start completes at once (the relay is live, the client is up to date) and
+        // the drain loop is then the only frame an idle connection keeps.
+        var starting = StartAsync(connection, services);
+        if (!starting.IsCompletedSuccessfully) return RunAfterStartAsync(starting, connection);
+        return starting.Result ? connection.RunAsync(this) : Task.CompletedTask;
+    }
+
+    private static async Task WriteFinalAsync(SseConnection connection, SseFrame final)
+    {
+        connection.Start();
+        connection.Write(final);
+        await connection.FlushAsync().ConfigureAwait(false);
+    }
+
+    private async Task RunAfterStartAsync(Task<bool> starting, SseConnection connection)
+    {
+        if (await starting.ConfigureAwait(false)) await connection.RunAsync(this).ConfigureAwait(false);
+    }
+
+    /// <summary>Subscribes, writes the headers and what the client missed, and registers presence:
+    /// true when the connection is live and its drain loop should run; otherwise everything it
+    /// attached is detached again.</summary>
+    private async Task<bool> StartAsync(SseConnection connection, IServiceProvider services)
+    {
+        _hub = services.GetRequiredService<StreamRelayHub>();
+        var aborted = connection.Aborted;
+        var live = false;
         try
         {
             // Subscribe first: a failure here (no silo) is still a clean 503 problem.
-            for (var i = 0; i < relays.Length; i++) relays[i] = await hub.AcquireAsync(_subscriptions[i].Stream, aborted).ConfigureAwait(false);
+            for (var i = 0; i < _relays.Length; i++) _relays[i] = await _hub.AcquireAsync(_subscriptions[i].Stream, aborted).ConfigureAwait(false);
 
             connection.Start();
-            for (var i = 0; i < relays.Length; i++) subscribers[i] = await relays[i]!.JoinAsync(connection, _subscriptions[i].After).ConfigureAwait(false);
+            for (var i = 0; i < _relays.Length; i++) _subscribers[i] = await _relays[i]!.JoinAsync(connection, _subscriptions[i].After).ConfigureAwait(false);
             if (_announcePosition) connection.WritePosition();
             // Once these headers reach the client, its streams are live: nothing published from now on is missed.
             await connection.FlushAsync().ConfigureAwait(false);
-            if (connection.HasEnded) return;
+            if (connection.HasEnded) return false;
 
             // Registered once live, so the client sees its own presence event.
-            if (registrations is not null)
+            if (_registrations is not null)
             {
                 var registry = services.GetRequiredService<ConnectionRegistry>();
-                for (var i = 0; i < registrations.Length; i++) registrations[i] = registry.Register(_presence[i].Kind, _presence[i].Entity, _presence[i].Member);
+                for (var i = 0; i < _registrations.Length; i++) _registrations[i] = registry.Register(_presence[i].Kind, _presence[i].Entity, _presence[i].Member);
             }
 
-            tracked = tracker.Add(connection);
-            await connection.RunAsync().ConfigureAwait(false);
+            _tracker = services.GetRequiredService<SseConnectionTracker>();
+            if (!_tracker.Add(connection)) _tracker = null;
+            live = true;
+            return true;
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client left while joining.
+            return false;
         }
         finally
         {
-            if (tracked) tracker.Remove(connection);
-            if (registrations is not null)
-            {
-                foreach (var registration in registrations) registration?.Dispose();
-            }
-            for (var i = 0; i < relays.Length; i++)
-            {
-                if (relays[i] is not { } relay) break;
-                if (subscribers[i] is { } subscriber) relay.Leave(subscriber);
-                hub.Release(relay);
-            }
+            if (!live) Detach(connection);
+        }
+    }
+
+    /// <summary>Called once the connection's drain loop has ended: undoes everything it was attached to.</summary>
+    void ISseConnectionOwner.Ended(SseConnection connection) => Detach(connection);
+
+    private void Detach(SseConnection connection)
+    {
+        _tracker?.Remove(connection);
+        if (_registrations is not null)
+        {
+            foreach (var registration in _registrations) registration?.Dispose();
+        }
+        for (var i = 0; i < _relays.Length; i++)
+        {
+            if (_relays[i] is not { } relay) break;
+            if (_subscribers[i] is { } subscriber) relay.Leave(subscriber);
+            _hub!.Release(relay);
         }
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
-        => builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/event-stream"]));
+    {
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/event-stream"]));
+        builder.Metadata.Add(EventStreamEndpoint.Instance);
+    }
 }
+
