@@ -159,4 +159,3 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
         builder.Metadata.Add(EventStreamEndpoint.Instance);
     }
 }
-
