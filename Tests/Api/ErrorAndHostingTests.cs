@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using GrainStream.Api.Hosting;
+using GrainStream.Api.Sse;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 
 namespace GrainStream.Tests.Api;
@@ -100,6 +103,16 @@ public sealed class ErrorAndHostingTests(ApiFixture fixture) : IClassFixture<Api
         using (var tooLong = await Host.Client.GetAsync($"/api/chat/rooms/{new string('k', 129)}")) await ApiHost.ReadProblem(tooLong, 400);
         using var fine = await Host.Client.GetAsync($"/api/chat/rooms/{new string('k', 128)}");
         Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+    }
+
+    [Fact]
+    public void Every_event_stream_endpoint_and_only_those_pass_the_bare_status_middleware_untouched()
+    {
+        var endpoints = Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        var streams = endpoints.Where(e => e.Metadata.GetMetadata<EventStreamEndpoint>() is not null).Select(e => e.RoutePattern.RawText).Order().ToList();
+        Assert.Equal(
+            ["/api/chat/rooms/{room}/events", "/api/events/", "/api/logs/{name}/events", "/api/queues/{queue}/events", "/api/stocks/{symbol}/events", "/api/tasks/{id}/events"],
+            streams);
     }
 
     [Fact]
