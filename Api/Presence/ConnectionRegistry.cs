@@ -134,6 +134,14 @@ internal sealed class ConnectionRegistry : IHostedService, IDisposable
         foreach (var group in groups) Schedule(group);
     }
 
+    /// <summary>Completes when every report started so far has reached its grain (or failed).</summary>
+    internal Task ReportsInFlight()
+    {
+        Task[] loops;
+        lock (_gate) loops = [.. _groups.Values.Select(g => g.Loop).OfType<Task>()];
+        return Task.WhenAll(loops);
+    }
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The node is going away (its streams are being ended): reports every set empty now,
@@ -149,11 +157,9 @@ internal sealed class ConnectionRegistry : IHostedService, IDisposable
             foreach (var group in groups) group.Members.Clear();
         }
         foreach (var group in groups) Schedule(group, force: true);
-        Task[] loops;
-        lock (_gate) loops = [.. groups.Select(g => g.Loop).OfType<Task>()];
         try
         {
-            await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            await ReportsInFlight().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
         {

@@ -17,13 +17,15 @@ public sealed class ApiHost : IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsDirectory;
+    private readonly Action<IServiceCollection>? _services;
     private WebApplication? _app;
 
-    private ApiHost(string root, Dictionary<string, string?> settings, bool ownsDirectory)
+    private ApiHost(string root, Dictionary<string, string?> settings, bool ownsDirectory, Action<IServiceCollection>? services)
     {
         Root = root;
         _settings = settings;
         _ownsDirectory = ownsDirectory;
+        _services = services;
     }
 
     /// <summary>The temporary directory holding <c>data/</c> and <c>logs/</c>.</summary>
@@ -38,7 +40,9 @@ public sealed class ApiHost : IAsyncDisposable
     public IServiceProvider Services => _app!.Services;
 
     /// <summary>Starts an application; <paramref name="settings"/> override the test defaults.</summary>
-    public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? root = null)
+    /// <summary>Starts a host; <paramref name="services"/> registers replacements before the app's
+    /// own defaults (a test's <see cref="TimeProvider"/>, say).</summary>
+    public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? root = null, Action<IServiceCollection>? services = null)
     {
         var directory = root ?? Path.Combine(Path.GetTempPath(), "grainstream-api-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(directory, "logs"));
@@ -55,7 +59,7 @@ public sealed class ApiHost : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
-        var host = new ApiHost(directory, all, ownsDirectory: root is null);
+        var host = new ApiHost(directory, all, ownsDirectory: root is null, services);
         await host.StartAppAsync();
         return host;
     }
@@ -71,6 +75,7 @@ public sealed class ApiHost : IAsyncDisposable
         var builder = GrainStreamApi.CreateBuilder(options, b =>
         {
             b.Configuration.AddInMemoryCollection(_settings);
+            _services?.Invoke(b.Services);
             b.WebHost.UseUrls("http://127.0.0.1:0");
         });
         var app = GrainStreamApi.Build(builder);

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
+using GrainStream.Api.Presence;
 using GrainStream.Streams;
 using GrainStream.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrainStream.Tests.Api;
 
@@ -208,16 +210,27 @@ public sealed class SseResumeTests(ApiFixture fixture, SmallHistoryFixture small
     [Fact]
     public async Task Presence_is_renewed_while_connected_beyond_its_lease()
     {
-        var host = small.Host;
+        // On a manual clock: the node renews every third of the lease, and each renewal is let land
+        // before time moves on, so the test shows the renewal, not this machine's scheduling.
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var host = await ApiHost.StartAsync(
+            new Dictionary<string, string?> { ["Sse:PresenceLease"] = "00:00:01.500" },
+            services: s => s.AddSingleton<TimeProvider>(clock));
+        var registry = host.Services.GetRequiredService<ConnectionRegistry>();
         var room = ApiHost.NewKey("lease");
         await using var watcher = await SseClient.OpenAsync(host.Client, $"/api/chat/rooms/{room}/events");
         var dan = await SseClient.OpenAsync(host.Client, $"/api/chat/rooms/{room}/events?user=dan");
         Assert.True((await watcher.NextOfTypeAsync("presence")).Json()["online"]!.GetValue<bool>());
 
-        // Three 1.5 s leases pass; the node renews every 0.5 s, so dan never drops out.
-        await watcher.AssertQuietAsync(TimeSpan.FromSeconds(4.5));
+        // Three leases pass in renewal steps; dan never drops out.
+        for (var step = 0; step < 9; step++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(0.5));
+            await registry.ReportsInFlight().WaitAsync(TimeSpan.FromSeconds(10));
+        }
         var summary = await host.GetJsonAsync($"/api/chat/rooms/{room}");
         Assert.Contains("dan", summary["onlineUsers"]!.AsArray().Select(u => u!.GetValue<string>()));
+        await watcher.AssertQuietAsync(TimeSpan.FromSeconds(0.5));
 
         await dan.DisposeAsync();
         Assert.False((await watcher.NextOfTypeAsync("presence")).Json()["online"]!.GetValue<bool>());
