@@ -19,9 +19,8 @@ internal static class FanoutBenchmark
         var topics = Enumerable.Range(0, options.Topics).Select(k => $"fanout-{options.RunId}-{k}").ToArray();
         var messagesInTopic = (options.Messages + options.Topics - 1) / options.Topics;
         var latency = new LatencyHistogram();
-        var reconnect = TimeSpan.FromMilliseconds(options.ReconnectMilliseconds);
         var subscribers = Enumerable.Range(0, options.Subscribers)
-            .Select(i => new SseSubscriber(target, endpoint, topics, i % topics.Length, Math.Max(1, messagesInTopic), latency, reconnect))
+            .Select(i => new SseSubscriber(target, topics, i % topics.Length, Math.Max(1, messagesInTopic), latency))
             .ToArray();
 
         var result = new JsonObject
@@ -35,15 +34,15 @@ internal static class FanoutBenchmark
             ["messages"] = options.Messages,
         };
 
-        using var stop = new CancellationTokenSource();
         var residentBefore = server?.ResidentKiB() ?? 0;
-        var runs = await ConnectAsync(subscribers, options.ConnectConcurrency, stop.Token);
+        using var loops = new SubscriberLoops(endpoint, TimeSpan.FromMilliseconds(options.ReconnectMilliseconds), options.ConnectConcurrency);
+        foreach (var subscriber in subscribers) loops.Add(subscriber);
+        await Task.WhenAny(Task.WhenAll(subscribers.Select(s => s.Connected)), Task.Delay(ConnectTimeout));
         var connected = subscribers.Count(s => s.Connected.IsCompletedSuccessfully);
         result["connected"] = connected;
         Console.Error.WriteLine($"{target.Name}: {connected}/{subscribers.Length} subscribers connected");
         if (connected < subscribers.Length)
         {
-            await StopAsync(stop, runs);
             throw new InvalidOperationException($"Only {connected} of {subscribers.Length} subscribers connected within {ConnectTimeout.TotalSeconds:N0} s.");
         }
 
@@ -63,7 +62,6 @@ internal static class FanoutBenchmark
                 };
             }
             result["disconnects"] = subscribers.Sum(s => s.Disconnects);
-            await StopAsync(stop, runs);
             return result;
         }
 
@@ -90,7 +88,7 @@ internal static class FanoutBenchmark
         }
         var serverCpu = (server?.CpuSeconds() ?? 0) - serverCpuBefore;
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
-        await StopAsync(stop, runs);
+        loops.Dispose();
 
         var seconds = Stopwatch.GetElapsedTime(publishing.StartTimestamp, lastDelivery).TotalSeconds;
         var buckets = latency.Snapshot();
@@ -130,26 +128,4 @@ internal static class FanoutBenchmark
     }
 
     private static JsonNode? Milliseconds(double micros) => double.IsFinite(micros) ? Math.Round(micros / 1000, 2) : null;
-
-    // Opens the subscribers a batch at a time (a listen backlog is finite) and waits until all are live.
-    private static async Task<List<Task>> ConnectAsync(SseSubscriber[] subscribers, int concurrency, CancellationToken stop)
-    {
-        var runs = new List<Task>(subscribers.Length);
-        using var gate = new SemaphoreSlim(concurrency);
-        var deadline = Task.Delay(ConnectTimeout);
-        foreach (var subscriber in subscribers)
-        {
-            if (await Task.WhenAny(gate.WaitAsync(), deadline) == deadline) break;
-            runs.Add(subscriber.RunAsync(stop));
-            _ = Task.WhenAny(subscriber.Connected, Task.Delay(TimeSpan.FromSeconds(10))).ContinueWith(_ => gate.Release(), TaskScheduler.Default);
-        }
-        await Task.WhenAny(Task.WhenAll(subscribers.Select(s => s.Connected)), deadline);
-        return runs;
-    }
-
-    private static async Task StopAsync(CancellationTokenSource stop, List<Task> runs)
-    {
-        await stop.CancelAsync();
-        await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(30));
-    }
 }
