@@ -22,6 +22,8 @@ internal sealed class SseConnection
     private readonly SseFrameQueue _queue;
     private readonly int _retryMilliseconds;
     private readonly MultiplexCursor? _cursor;
+    private readonly bool _directSocketWrites;
+    private ChunkedSocketWriter? _direct;
     private StreamSequenceToken? _attachedAt;
     private int _state;
 
@@ -32,11 +34,15 @@ internal sealed class SseConnection
         _writer = context.Response.BodyWriter;
         _retryMilliseconds = options.RetryMilliseconds;
         _cursor = cursor;
+        _directSocketWrites = options.DirectSocketWrites;
         _queue = new SseFrameQueue(options.QueueCapacity, dropOldest: latestWins);
     }
 
     /// <summary>True when the connection was cut off because its queue overflowed.</summary>
     public bool WasCutOff => Volatile.Read(ref _state) == Overflowed;
+
+    /// <summary>Which of <see cref="SseConnectionTracker"/>'s heartbeat groups the connection is in.</summary>
+    public int HeartbeatSlot { get; set; }
 
     /// <summary>True once a frame that ends the stream was written.</summary>
     public bool HasEnded { get; private set; }
@@ -81,7 +87,7 @@ internal sealed class SseConnection
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         _context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        WriteRetry();
+        WriteRetry(_writer);
     }
 
     /// <summary>Records where the client stands in <paramref name="topic"/> once attached to its relay.</summary>
@@ -111,25 +117,35 @@ internal sealed class SseConnection
     }
 
     /// <summary>Writes a frame into the response (unflushed); true when the stream ends after it.</summary>
-    public bool Write(SseFrame frame)
+    public bool Write(SseFrame frame) => Write(frame, _writer);
+
+    private bool Write(SseFrame frame, IBufferWriter<byte> output)
     {
         if (_cursor is null)
         {
-            _writer.Write(frame.Bytes.AsSpan());
+            output.Write(frame.Bytes.AsSpan());
             if (frame.EndsStream) HasEnded = true;
             return frame.EndsStream;
         }
         if (frame.Kind == SseFrameKind.Heartbeat)
         {
-            _writer.Write(frame.Bytes.AsSpan());
+            output.Write(frame.Bytes.AsSpan());
             return false;
         }
         _cursor.Set(frame.Topic!, frame.Token);
-        _writer.Write("id: "u8);
-        _cursor.WriteId(_writer);
-        _writer.Write("\n"u8);
-        _writer.Write(frame.MultiplexBody);
+        output.Write("id: "u8);
+        _cursor.WriteId(output);
+        output.Write("\n"u8);
+        output.Write(frame.MultiplexBody);
         return false;
+    }
+
+    /// <summary>From now on writes go straight to the socket where that is possible and enabled
+    /// (<see cref="SseOptions.DirectSocketWrites"/>, <see cref="ChunkedSocketWriter"/>). Call once
+    /// what was written so far has been flushed.</summary>
+    public void WriteToSocketFromNowOn()
+    {
+        if (_directSocketWrites) _direct = ChunkedSocketWriter.TryCreate(_context);
     }
 
     public ValueTask<FlushResult> FlushAsync() => _writer.FlushAsync(_context.RequestAborted);
@@ -150,6 +166,12 @@ internal sealed class SseConnection
             while (await _queue.WaitToReadAsync().ConfigureAwait(false))
             {
                 if (aborted.IsCancellationRequested) return;
+                if (_direct is { } direct)
+                {
+                    if (!direct.TrySend(TakeChunk(out var ending))) await direct.FinishAsync(aborted).ConfigureAwait(false);
+                    if (ending) return;
+                    continue;
+                }
                 var ends = false;
                 while (!ends && _queue.TryRead(out var frame)) ends = Write(frame);
                 var flushed = await _writer.FlushAsync(aborted).ConfigureAwait(false);
@@ -157,13 +179,26 @@ internal sealed class SseConnection
             }
             if (WasCutOff)
             {
-                WriteRetry();
-                await _writer.FlushAsync(aborted).ConfigureAwait(false);
+                if (_direct is { } direct)
+                {
+                    var builder = ChunkedSocketWriter.ChunkBuilder.Rent();
+                    WriteRetry(builder);
+                    if (!direct.TrySend(builder.Finish())) await direct.FinishAsync(aborted).ConfigureAwait(false);
+                }
+                else
+                {
+                    WriteRetry(_writer);
+                    await _writer.FlushAsync(aborted).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client left.
+        }
+        catch (Exception e) when (_direct is not null && e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // The client left (Kestrel closed the socket, or the send failed).
         }
         finally
         {
@@ -171,10 +206,27 @@ internal sealed class SseConnection
         }
     }
 
-    private void WriteRetry()
+    /// <summary>What is queued as one chunk: a lone single-stream frame as its shared, pre-built
+    /// chunk (the fan-out's common case), anything else built on this thread.</summary>
+    private ReadOnlySpan<byte> TakeChunk(out bool ends)
     {
-        _writer.Write("retry: "u8);
-        _writer.Write(Encoding.ASCII.GetBytes(_retryMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).AsSpan());
-        _writer.Write("\n\n"u8);
+        ends = false;
+        if (!_queue.TryRead(out var first)) return default;
+        if (_cursor is null && _queue.IsEmpty)
+        {
+            ends = HasEnded = first.EndsStream;
+            return first.Chunk;
+        }
+        var builder = ChunkedSocketWriter.ChunkBuilder.Rent();
+        ends = Write(first, builder);
+        while (!ends && _queue.TryRead(out var frame)) ends = Write(frame, builder);
+        return builder.Finish();
+    }
+
+    private void WriteRetry(IBufferWriter<byte> output)
+    {
+        output.Write("retry: "u8);
+        output.Write(Encoding.ASCII.GetBytes(_retryMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).AsSpan());
+        output.Write("\n\n"u8);
     }
 }

@@ -6,19 +6,29 @@ namespace GrainStream.Api.Sse;
 /// <summary>The node's open event streams: one shared timer sends every connection its heartbeat
 /// (no timer or delay per connection: 10,000 idle connections cost one timer), and application
 /// shutdown ends every stream cleanly so that the host stops promptly.</summary>
+/// <remarks>Connections are dealt round-robin into <see cref="Slots"/> groups and the timer beats one
+/// group per tick, a <see cref="Slots"/>th of the interval apart: each connection still gets its
+/// heartbeat once per interval, but 10,000 connections cost 16 small bursts of writes per interval
+/// instead of one large one that would hold up the events queued behind it.</remarks>
 internal sealed class SseConnectionTracker : IDisposable
 {
-    private readonly HashSet<SseConnection> _connections = [];
+    /// <summary>Groups the heartbeats of one interval are spread over.</summary>
+    public const int Slots = 16;
+
+    private readonly HashSet<SseConnection>[] _slots = [.. Enumerable.Range(0, Slots).Select(_ => new HashSet<SseConnection>())];
     private readonly Lock _gate = new();
     private readonly ITimer _heartbeat;
     private readonly CancellationTokenRegistration _stopping;
+    private int _nextSlot;
+    private int _beatSlot;
     private bool _stopped;
 
     public SseConnectionTracker(IOptions<SseOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
     {
         var interval = options.Value.HeartbeatInterval;
         if (interval <= TimeSpan.Zero) interval = TimeSpan.FromSeconds(15);
-        _heartbeat = time.CreateTimer(static state => ((SseConnectionTracker)state!).Beat(), this, interval, interval);
+        var tick = interval / Slots;
+        _heartbeat = time.CreateTimer(static state => ((SseConnectionTracker)state!).Beat(), this, tick, tick);
         _stopping = lifetime.ApplicationStopping.Register(static state => ((SseConnectionTracker)state!).StopAll(), this);
     }
 
@@ -27,7 +37,7 @@ internal sealed class SseConnectionTracker : IDisposable
     {
         get
         {
-            lock (_gate) return _connections.Count;
+            lock (_gate) return _slots.Sum(slot => slot.Count);
         }
     }
 
@@ -38,7 +48,9 @@ internal sealed class SseConnectionTracker : IDisposable
         {
             if (!_stopped)
             {
-                _connections.Add(connection);
+                connection.HeartbeatSlot = _nextSlot;
+                _slots[_nextSlot].Add(connection);
+                _nextSlot = (_nextSlot + 1) % Slots;
                 return true;
             }
         }
@@ -48,31 +60,41 @@ internal sealed class SseConnectionTracker : IDisposable
 
     public void Remove(SseConnection connection)
     {
-        lock (_gate) _connections.Remove(connection);
+        lock (_gate)
+        {
+            _slots[connection.HeartbeatSlot].Remove(connection);
+        }
     }
 
     private void Beat()
     {
+        int slot;
+        lock (_gate)
+        {
+            slot = _beatSlot;
+            _beatSlot = (_beatSlot + 1) % Slots;
+        }
         var wakes = new SseWakeBatch();
-        ForEach(c => wakes.Offer(c, SseFrame.Heartbeat));
+        ForEach(slot, c => wakes.Offer(c, SseFrame.Heartbeat));
         wakes.Dispatch();
     }
 
     private void StopAll()
     {
         lock (_gate) _stopped = true;
-        ForEach(static c => c.Stop());
+        for (var slot = 0; slot < Slots; slot++) ForEach(slot, static c => c.Stop());
     }
 
-    private void ForEach(Action<SseConnection> action)
+    private void ForEach(int slot, Action<SseConnection> action)
     {
         SseConnection[] snapshot;
         int count;
         lock (_gate)
         {
-            count = _connections.Count;
+            var connections = _slots[slot];
+            count = connections.Count;
             snapshot = ArrayPool<SseConnection>.Shared.Rent(Math.Max(1, count));
-            _connections.CopyTo(snapshot);
+            connections.CopyTo(snapshot);
         }
         try
         {

@@ -24,6 +24,7 @@ internal sealed class SseFrame
     public static readonly SseFrame Heartbeat = new(SseFrameKind.Heartbeat, default, null, "", default, ": hb\n\n"u8.ToArray(), 0, false);
 
     private byte[]? _multiplexBody;
+    private byte[]? _chunk;
 
     private SseFrame(SseFrameKind kind, StreamSequenceToken token, string? topic, string eventName, ReadOnlyMemory<byte> payload, byte[] bytes, int bodyOffset, bool endsStream)
     {
@@ -52,6 +53,10 @@ internal sealed class SseFrame
 
     /// <summary>The complete frame for a single-stream connection: <c>id:</c>, <c>event:</c>, <c>data:</c> lines and the blank line.</summary>
     public byte[] Bytes { get; }
+
+    /// <summary><see cref="Bytes"/> as one HTTP/1.1 chunk, for connections written by <see cref="ChunkedSocketWriter"/>;
+    /// built on first use (a benign race may build it twice), then shared by every connection.</summary>
+    public byte[] Chunk => _chunk ??= ChunkedSocketWriter.Encode(Bytes);
 
     /// <summary>Where the <c>event:</c> line starts in <see cref="Bytes"/> (after the id line).</summary>
     public int BodyOffset { get; }

@@ -77,6 +77,15 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
         lock (_gate) return _frames.TryDequeue(out frame!);
     }
 
+    /// <summary>True when no frame is queued.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            lock (_gate) return _frames.Count == 0;
+        }
+    }
+
     /// <summary>Completes with true when a frame can be read, false once the queue is completed and empty.</summary>
     public ValueTask<bool> WaitToReadAsync()
     {

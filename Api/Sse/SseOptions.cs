@@ -14,6 +14,12 @@ public sealed class SseOptions
     /// browsers do not time out an idle stream and a dead peer is noticed. Default 15 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Writes event streams' bodies straight to the socket (as HTTP/1.1 chunks) once Kestrel has
+    /// sent the response head, on plain-text HTTP/1.1 connections of Kestrel's socket transport; other
+    /// connections always go through Kestrel. Saves Kestrel's output pipeline per event and
+    /// connection, about a fifth of a fan-out's CPU. Default true.</summary>
+    public bool DirectSocketWrites { get; set; } = true;
+
     /// <summary>Frames a connection may have queued before it is cut off (or, for latest-wins
     /// streams such as quotes, before its oldest queued frame is dropped). Default 1,024.</summary>
     public int QueueCapacity { get; set; } = 1024;

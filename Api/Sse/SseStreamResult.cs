@@ -111,6 +111,7 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
             // Once these headers reach the client, its streams are live: nothing published from now on is missed.
             await connection.FlushAsync().ConfigureAwait(false);
             if (connection.HasEnded) return false;
+            connection.WriteToSocketFromNowOn();
 
             // Registered once live, so the client sees its own presence event.
             if (_registrations is not null)

@@ -1,0 +1,154 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace GrainStream.Api.Sse;
+
+/// <summary>Writes an event stream's body as HTTP/1.1 chunks straight to the connection's socket,
+/// once Kestrel has sent the response head. A fan-out writes one small chunk to thousands of
+/// connections per event; through Kestrel each write also passes its response writer, chunk encoder,
+/// output pipe and send loop, which cost about as much CPU as the send itself (measured in
+/// <c>Bench/</c>). Used only where that is safe (see <see cref="TryCreate"/>); everywhere else the
+/// stream goes through Kestrel as usual, and Kestrel still writes the last chunk when the stream ends.</summary>
+/// <remarks>A send that the socket cannot take whole is finished asynchronously before anything else is
+/// written, so the bytes on the wire stay in order.</remarks>
+internal sealed class ChunkedSocketWriter
+{
+    private readonly Socket _socket;
+    private byte[]? _unsent;
+    private int _unsentOffset;
+
+    private ChunkedSocketWriter(Socket socket) => _socket = socket;
+
+    /// <summary>A writer for <paramref name="context"/>'s socket, or null when the response must stay
+    /// with Kestrel: not plain-text HTTP/1.1 over Kestrel's socket transport, or not chunked. Call
+    /// after the response head was flushed, with nothing else of the response pending.</summary>
+    /// <remarks>HTTP/1.1 clients send the next request on a connection only after the whole previous
+    /// response arrived, so when an event-stream request is read nothing else is queued for the socket.</remarks>
+    public static ChunkedSocketWriter? TryCreate(HttpContext context)
+    {
+        if (context.Request.IsHttps || !HttpProtocol.IsHttp11(context.Request.Protocol)) return null;
+        if (!string.Equals(context.Response.Headers.TransferEncoding, "chunked", StringComparison.OrdinalIgnoreCase)) return null;
+        if (context.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket) return null;
+        try
+        {
+            // Kestrel only uses asynchronous operations; this makes the synchronous send below return
+            // at once when the socket's buffer is full instead of blocking the fan-out's thread.
+            socket.Blocking = false;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+        return new ChunkedSocketWriter(socket);
+    }
+
+    /// <summary>One chunk carrying <paramref name="payload"/>, ready to send.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> payload)
+    {
+        var header = HeaderLength(payload.Length);
+        var chunk = new byte[header + payload.Length + 2];
+        WriteHeader(chunk.AsSpan(0, header), payload.Length);
+        payload.CopyTo(chunk.AsSpan(header));
+        "\r\n"u8.CopyTo(chunk.AsSpan(header + payload.Length));
+        return chunk;
+    }
+
+    /// <summary>Sends <paramref name="chunks"/> (whole chunks); false when part of it must still be
+    /// sent with <see cref="FinishAsync"/>. Throws when the connection is gone.</summary>
+    public bool TrySend(ReadOnlySpan<byte> chunks)
+    {
+        var sent = _socket.Send(chunks, SocketFlags.None, out var error);
+        if (error == SocketError.Success && sent == chunks.Length) return true;
+        if (error is not (SocketError.Success or SocketError.WouldBlock)) throw new SocketException((int)error);
+        _unsent = chunks[Math.Max(0, sent)..].ToArray();
+        _unsentOffset = 0;
+        return false;
+    }
+
+    /// <summary>Sends what <see cref="TrySend"/> could not, waiting for the socket to take it.</summary>
+    public async ValueTask FinishAsync(CancellationToken cancellationToken)
+    {
+        while (_unsent is { } unsent)
+        {
+            _unsentOffset += await _socket.SendAsync(unsent.AsMemory(_unsentOffset), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (_unsentOffset >= unsent.Length) _unsent = null;
+        }
+    }
+
+    private static int HeaderLength(int length)
+    {
+        var digits = 1;
+        for (var rest = length >> 4; rest != 0; rest >>= 4) digits++;
+        return digits + 2;
+    }
+
+    private static void WriteHeader(Span<byte> header, int length)
+    {
+        var at = header.Length - 2;
+        header[at] = (byte)'\r';
+        header[at + 1] = (byte)'\n';
+        do
+        {
+            header[--at] = (byte)"0123456789abcdef"[length & 0xF];
+            length >>= 4;
+        }
+        while (length != 0);
+    }
+
+    /// <summary>A chunk built from several pieces (frames queued together, multiplexed ids): room for
+    /// the chunk's size line is kept in front, so the finished chunk is one span, sent in one call.
+    /// One per thread, used between two awaits only.</summary>
+    public sealed class ChunkBuilder : IBufferWriter<byte>
+    {
+        private const int HeaderRoom = 10; // eight hex digits and CRLF
+
+        [ThreadStatic]
+        private static ChunkBuilder? t_current;
+
+        private byte[] _buffer = new byte[4096];
+        private int _length = HeaderRoom;
+
+        /// <summary>This thread's builder, emptied.</summary>
+        public static ChunkBuilder Rent()
+        {
+            var builder = t_current ??= new ChunkBuilder();
+            builder._length = HeaderRoom;
+            return builder;
+        }
+
+        /// <summary>True when nothing was written since <see cref="Rent"/>.</summary>
+        public bool IsEmpty => _length == HeaderRoom;
+
+        /// <summary>The finished chunk: size line, what was written, CRLF.</summary>
+        public ReadOnlySpan<byte> Finish()
+        {
+            var payload = _length - HeaderRoom;
+            "\r\n"u8.CopyTo(GetSpan(2));
+            var header = HeaderLength(payload);
+            var start = HeaderRoom - header;
+            WriteHeader(_buffer.AsSpan(start, header), payload);
+            return _buffer.AsSpan(start, HeaderRoom + payload + 2 - start);
+        }
+
+        public void Advance(int count) => _length += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Reserve(sizeHint);
+            return _buffer.AsMemory(_length);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Reserve(sizeHint);
+            return _buffer.AsSpan(_length);
+        }
+
+        private void Reserve(int sizeHint)
+        {
+            var needed = _length + Math.Max(sizeHint, 1);
+            if (needed > _buffer.Length) Array.Resize(ref _buffer, Math.Max(needed, _buffer.Length * 2));
+        }
+    }
+}
