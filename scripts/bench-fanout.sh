@@ -2,7 +2,7 @@
 # Fan-out over SSE, GrainStream side by side with nginx + nchan on the same machine, in the same run,
 # alternating the two servers scenario by scenario. Each server starts fresh for each scenario and
 # gets warm-up runs first (JIT and tiering for GrainStream, shared memory for nchan) that are not
-# counted: a small one, then the scenario itself with fewer messages.
+# counted: a small one, then the scenario itself (see warmup_messages_of).
 #
 #   scripts/bench-fanout.sh [scenario ...]      scenarios: a c sat2000 sat5000 idle (default: all)
 #
@@ -65,6 +65,17 @@ args_of() {
   esac
 }
 
+# The scenario's warm-up: the whole scenario where it runs at the full offered rate (a .NET server
+# keeps re-compiling its hot paths for tens of seconds under load before it is at its steady state),
+# a part of it for the saturation runs, where nchan publishes so slowly that the whole would take minutes.
+warmup_messages_of() {
+  case $1 in
+    a) echo 3000 ;;
+    c) echo 10000 ;;
+    *) echo 2000 ;;
+  esac
+}
+
 mkdir -p "$(dirname "$results")"
 run_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 round=0
@@ -77,7 +88,7 @@ for scenario in "${scenarios[@]}"; do
     bench --target "$target" --url "$url" --subscribers 200 --topics 2 --rate 500 --messages 2000 --label warmup >/dev/null 2>&1 || true
     if [ "$scenario" != idle ]; then
       # shellcheck disable=SC2046
-      bench --target "$target" --url "$url" --label warmup $(args_of "$scenario" | sed -E 's/--messages [0-9]+/--messages 2000/') >/dev/null 2>&1 || true
+      bench --target "$target" --url "$url" --label warmup $(args_of "$scenario" | sed -E "s/--messages [0-9]+/--messages $(warmup_messages_of "$scenario")/") >/dev/null 2>&1 || true
     fi
     echo "== $scenario on $target" >&2
     # shellcheck disable=SC2046

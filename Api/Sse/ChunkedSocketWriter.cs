@@ -11,21 +11,16 @@ namespace GrainStream.Api.Sse;
 /// <c>Bench/</c>). Used only where that is safe (see <see cref="TryCreate"/>); everywhere else the
 /// stream goes through Kestrel as usual, and Kestrel still writes the last chunk when the stream ends.</summary>
 /// <remarks>A send that the socket cannot take whole is finished asynchronously before anything else is
-/// written, so the bytes on the wire stay in order.</remarks>
-internal sealed class ChunkedSocketWriter
+/// written, so the bytes on the wire stay in order. Static, so that an idle stream pays only for its
+/// reference to the socket.</remarks>
+internal static class ChunkedSocketWriter
 {
-    private readonly Socket _socket;
-    private byte[]? _unsent;
-    private int _unsentOffset;
-
-    private ChunkedSocketWriter(Socket socket) => _socket = socket;
-
-    /// <summary>A writer for <paramref name="context"/>'s socket, or null when the response must stay
-    /// with Kestrel: not plain-text HTTP/1.1 over Kestrel's socket transport, or not chunked. Call
-    /// after the response head was flushed, with nothing else of the response pending.</summary>
+    /// <summary>The socket of <paramref name="context"/>, made ready for direct writes, or null when the
+    /// response must stay with Kestrel: not plain-text HTTP/1.1 over Kestrel's socket transport, or not
+    /// chunked. Call after the response head was flushed, with nothing else of the response pending.</summary>
     /// <remarks>HTTP/1.1 clients send the next request on a connection only after the whole previous
     /// response arrived, so when an event-stream request is read nothing else is queued for the socket.</remarks>
-    public static ChunkedSocketWriter? TryCreate(HttpContext context)
+    public static Socket? TryTake(HttpContext context)
     {
         if (context.Request.IsHttps || !HttpProtocol.IsHttp11(context.Request.Protocol)) return null;
         if (!string.Equals(context.Response.Headers.TransferEncoding, "chunked", StringComparison.OrdinalIgnoreCase)) return null;
@@ -40,7 +35,7 @@ internal sealed class ChunkedSocketWriter
         {
             return null;
         }
-        return new ChunkedSocketWriter(socket);
+        return socket;
     }
 
     /// <summary>One chunk carrying <paramref name="payload"/>, ready to send.</summary>
@@ -54,25 +49,22 @@ internal sealed class ChunkedSocketWriter
         return chunk;
     }
 
-    /// <summary>Sends <paramref name="chunks"/> (whole chunks); false when part of it must still be
-    /// sent with <see cref="FinishAsync"/>. Throws when the connection is gone.</summary>
-    public bool TrySend(ReadOnlySpan<byte> chunks)
+    /// <summary>Sends <paramref name="chunks"/> (whole chunks) as far as the socket takes them at once:
+    /// null when all went, else what is left, for <see cref="SendRestAsync"/>. Throws when the connection is gone.</summary>
+    public static byte[]? TrySend(Socket socket, ReadOnlySpan<byte> chunks)
     {
-        var sent = _socket.Send(chunks, SocketFlags.None, out var error);
-        if (error == SocketError.Success && sent == chunks.Length) return true;
+        var sent = socket.Send(chunks, SocketFlags.None, out var error);
+        if (error == SocketError.Success && sent == chunks.Length) return null;
         if (error is not (SocketError.Success or SocketError.WouldBlock)) throw new SocketException((int)error);
-        _unsent = chunks[Math.Max(0, sent)..].ToArray();
-        _unsentOffset = 0;
-        return false;
+        return chunks[Math.Max(0, sent)..].ToArray();
     }
 
-    /// <summary>Sends what <see cref="TrySend"/> could not, waiting for the socket to take it.</summary>
-    public async ValueTask FinishAsync(CancellationToken cancellationToken)
+    /// <summary>Sends what <see cref="TrySend"/> left, waiting for the socket to take it.</summary>
+    public static async ValueTask SendRestAsync(Socket socket, byte[] rest, CancellationToken cancellationToken)
     {
-        while (_unsent is { } unsent)
+        for (var sent = 0; sent < rest.Length;)
         {
-            _unsentOffset += await _socket.SendAsync(unsent.AsMemory(_unsentOffset), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            if (_unsentOffset >= unsent.Length) _unsent = null;
+            sent += await socket.SendAsync(rest.AsMemory(sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Text;
 using GrainStream.Streams;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,8 +23,9 @@ internal sealed class SseConnection
     private readonly SseFrameQueue _queue;
     private readonly int _retryMilliseconds;
     private readonly MultiplexCursor? _cursor;
-    private readonly bool _directSocketWrites;
-    private ChunkedSocketWriter? _direct;
+    private Socket? _socket; // set once writes go straight to it
+    private byte[]? _unsent; // what a send on the waker's thread left for the drain loop
+    private bool _broken; // a send on the waker's thread failed: the client is gone
     private StreamSequenceToken? _attachedAt;
     private int _state;
 
@@ -34,7 +36,6 @@ internal sealed class SseConnection
         _writer = context.Response.BodyWriter;
         _retryMilliseconds = options.RetryMilliseconds;
         _cursor = cursor;
-        _directSocketWrites = options.DirectSocketWrites;
         _queue = new SseFrameQueue(options.QueueCapacity, dropOldest: latestWins);
     }
 
@@ -56,7 +57,7 @@ internal sealed class SseConnection
         {
             case SseOffer.QueuedWake:
                 if (!wakeNow) return true;
-                _queue.Wake();
+                Wake();
                 return false;
             case SseOffer.Overflowed:
                 // Too far behind: what is queued is still written, then the retry hint, then the end.
@@ -69,7 +70,43 @@ internal sealed class SseConnection
     }
 
     /// <summary>Resumes the drain loop after <see cref="Offer"/> returned true.</summary>
-    public void Wake() => _queue.Wake();
+    /// <remarks>On a direct socket the waker first sends what is queued itself and lets the loop
+    /// wait on, untouched: a fan-out then costs one send per connection, not also the loop's resumption.
+    /// The loop runs only when there is more to do than a send that the socket takes at once.</remarks>
+    public void Wake()
+    {
+        if (_socket is not { } socket || !TrySendHere(socket)) _queue.Wake();
+    }
+
+    // The caller holds the reader's turn (its offer found the loop waiting): true when it sent what
+    // was queued and gave the turn back to the waiting loop; false when the loop must resume (the
+    // stream ends or was completed, the socket did not take everything, or the send failed).
+    private bool TrySendHere(Socket socket)
+    {
+        try
+        {
+            while (true)
+            {
+                var chunk = TakeChunk(out var ending);
+                if (!chunk.IsEmpty && ChunkedSocketWriter.TrySend(socket, chunk) is { } rest)
+                {
+                    _unsent = rest;
+                    return false;
+                }
+                if (ending) return false;
+                switch (_queue.TryWaitAgain())
+                {
+                    case SseWaitAgain.Waiting: return true;
+                    case SseWaitAgain.Completed: return false;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            _broken = true;
+            return false;
+        }
+    }
 
     /// <summary>Ends the stream after what is queued (graceful shutdown, or the client left).</summary>
     public void Stop()
@@ -140,13 +177,10 @@ internal sealed class SseConnection
         return false;
     }
 
-    /// <summary>From now on writes go straight to the socket where that is possible and enabled
-    /// (<see cref="SseOptions.DirectSocketWrites"/>, <see cref="ChunkedSocketWriter"/>). Call once
+    /// <summary>From now on writes go straight to the socket where that is possible (see
+    /// <see cref="ChunkedSocketWriter"/>; <see cref="SseOptions.DirectSocketWrites"/> turns it off). Call once
     /// what was written so far has been flushed.</summary>
-    public void WriteToSocketFromNowOn()
-    {
-        if (_directSocketWrites) _direct = ChunkedSocketWriter.TryCreate(_context);
-    }
+    public void WriteToSocketFromNowOn() => _socket = ChunkedSocketWriter.TryTake(_context);
 
     public ValueTask<FlushResult> FlushAsync() => _writer.FlushAsync(_context.RequestAborted);
 
@@ -166,9 +200,16 @@ internal sealed class SseConnection
             while (await _queue.WaitToReadAsync().ConfigureAwait(false))
             {
                 if (aborted.IsCancellationRequested) return;
-                if (_direct is { } direct)
+                if (_socket is { } socket)
                 {
-                    if (!direct.TrySend(TakeChunk(out var ending))) await direct.FinishAsync(aborted).ConfigureAwait(false);
+                    if (_broken) return;
+                    if (_unsent is { } unsent)
+                    {
+                        _unsent = null;
+                        await ChunkedSocketWriter.SendRestAsync(socket, unsent, aborted).ConfigureAwait(false);
+                    }
+                    if (HasEnded) return;
+                    if (ChunkedSocketWriter.TrySend(socket, TakeChunk(out var ending)) is { } rest) await ChunkedSocketWriter.SendRestAsync(socket, rest, aborted).ConfigureAwait(false);
                     if (ending) return;
                     continue;
                 }
@@ -179,11 +220,11 @@ internal sealed class SseConnection
             }
             if (WasCutOff)
             {
-                if (_direct is { } direct)
+                if (_socket is { } socket)
                 {
                     var builder = ChunkedSocketWriter.ChunkBuilder.Rent();
                     WriteRetry(builder);
-                    if (!direct.TrySend(builder.Finish())) await direct.FinishAsync(aborted).ConfigureAwait(false);
+                    if (ChunkedSocketWriter.TrySend(socket, builder.Finish()) is { } rest) await ChunkedSocketWriter.SendRestAsync(socket, rest, aborted).ConfigureAwait(false);
                 }
                 else
                 {
@@ -196,7 +237,7 @@ internal sealed class SseConnection
         {
             // The client left.
         }
-        catch (Exception e) when (_direct is not null && e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        catch (Exception e) when (_socket is not null && e is SocketException or ObjectDisposedException)
         {
             // The client left (Kestrel closed the socket, or the send failed).
         }

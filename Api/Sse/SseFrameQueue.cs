@@ -16,6 +16,17 @@ internal enum SseOffer : byte
     Closed,
 }
 
+/// <summary>What <see cref="SseFrameQueue.TryWaitAgain"/> found.</summary>
+internal enum SseWaitAgain : byte
+{
+    /// <summary>Nothing queued: the reader counts as waiting again (its pending wait stays as it was).</summary>
+    Waiting,
+    /// <summary>Frames are queued: the caller still holds the reader's turn.</summary>
+    MoreFrames,
+    /// <summary>The queue is completed: the caller must wake the reader so that it ends.</summary>
+    Completed,
+}
+
 /// <summary>A connection's bounded queue of frames with one reader, built so that a fan-out wakes
 /// readers in batches instead of one thread-pool hop per connection: an offer that finds the
 /// reader waiting does not resume it but says so (<see cref="SseOffer.QueuedWake"/>), and the
@@ -96,6 +107,20 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
             _signal.Reset();
             _waiting = true;
             return new ValueTask<bool>(this, _signal.Version);
+        }
+    }
+
+    /// <summary>For whoever holds the reader's turn without having resumed the reader (it took the
+    /// waiting reader in an offer and did the reader's work itself): hands the turn back if nothing
+    /// is left to read.</summary>
+    public SseWaitAgain TryWaitAgain()
+    {
+        lock (_gate)
+        {
+            if (_frames.Count > 0) return SseWaitAgain.MoreFrames;
+            if (_completed) return SseWaitAgain.Completed;
+            _waiting = true;
+            return SseWaitAgain.Waiting;
         }
     }
 

@@ -75,7 +75,7 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
 
         // Usually the start completes at once (the relay is live, the client is up to date) and
         // the drain loop is then the only frame an idle connection keeps.
-        var starting = StartAsync(connection, services);
+        var starting = StartAsync(connection, services, options);
         if (!starting.IsCompletedSuccessfully) return RunAfterStartAsync(starting, connection);
         return starting.Result ? connection.RunAsync(this) : Task.CompletedTask;
     }
@@ -95,7 +95,7 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
     /// <summary>Subscribes, writes the headers and what the client missed, and registers presence:
     /// true when the connection is live and its drain loop should run; otherwise everything it
     /// attached is detached again.</summary>
-    private async Task<bool> StartAsync(SseConnection connection, IServiceProvider services)
+    private async Task<bool> StartAsync(SseConnection connection, IServiceProvider services, SseOptions options)
     {
         _hub = services.GetRequiredService<StreamRelayHub>();
         var aborted = connection.Aborted;
@@ -111,7 +111,7 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
             // Once these headers reach the client, its streams are live: nothing published from now on is missed.
             await connection.FlushAsync().ConfigureAwait(false);
             if (connection.HasEnded) return false;
-            connection.WriteToSocketFromNowOn();
+            if (options.DirectSocketWrites) connection.WriteToSocketFromNowOn();
 
             // Registered once live, so the client sees its own presence event.
             if (_registrations is not null)

@@ -9,7 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace GrainStream.Tests.Api;
 
 /// <summary>A host with tiny buffers and history, so resumes go through every path: the relay's
-/// ring, history pages, and the reset when history no longer reaches back.</summary>
+/// ring, history pages, and the reset when history no longer reaches back. Its streams are written
+/// through Kestrel (direct socket writes off), the path HTTPS and HTTP/2 connections take; the
+/// other hosts write them straight to the socket.</summary>
 public sealed class SmallHistoryFixture : ApiFixture
 {
     public const int Retention = 10;
@@ -24,6 +26,7 @@ public sealed class SmallHistoryFixture : ApiFixture
         ["Sse:RetryMilliseconds"] = "1234",
         ["Sse:PresenceLease"] = "00:00:01.500",
         ["Sse:RelayLinger"] = "00:00:00.300",
+        ["Sse:DirectSocketWrites"] = "false",
     };
 }
 
