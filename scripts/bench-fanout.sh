@@ -25,7 +25,10 @@ fi
 
 dotnet build -c Release Api -v q -nologo >/dev/null
 dotnet build -c Release Bench -v q -nologo >/dev/null
-bench() { dotnet "$root/Bench/bin/Release/net10.0/GrainStream.Bench.dll" fanout "$@"; }
+# The client shares the two cores with the server under test, so it must not burn them: workstation
+# GC, and idle pool threads block at once instead of spinning in sched_yield (spinning took a third
+# of a core of the client's time).
+bench() { DOTNET_gcServer=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$root/Bench/bin/Release/net10.0/GrainStream.Bench.dll" fanout "$@"; }
 
 server_pid=
 start_grainstream() {

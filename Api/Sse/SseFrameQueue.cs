@@ -35,8 +35,11 @@ internal enum SseWaitAgain : byte
 /// that wakes it. Empty and idle, it holds no buffer.</summary>
 internal sealed class SseFrameQueue : IValueTaskSource<bool>
 {
-    private readonly Lock _gate = new();
-    private readonly Queue<SseFrame> _frames = new();
+    // The queue's own monitor guards it (lock (this)): no lock object per connection. The type is
+    // internal and only its connection holds it, so nobody else locks on it.
+    private SseFrame? _head; // the oldest queued frame: a connection rarely has more than one queued
+    private Queue<SseFrame>? _more; // the frames after it, created when first needed
+    private int _count;
     private readonly int _capacity;
     private readonly bool _dropOldest;
     private ManualResetValueTaskSourceCore<bool> _signal; // continuations run on the waking thread
@@ -54,19 +57,20 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
     /// <summary>Queues a frame; never blocks and never runs the reader.</summary>
     public SseOffer Offer(SseFrame frame)
     {
-        lock (_gate)
+        lock (this)
         {
             if (_completed) return SseOffer.Closed;
-            if (_frames.Count >= _capacity)
+            if (_count >= _capacity)
             {
                 if (!_dropOldest)
                 {
                     _completed = true;
                     return SseOffer.Overflowed;
                 }
-                _frames.Dequeue();
+                Dequeue();
             }
-            _frames.Enqueue(frame);
+            if (_count++ == 0) _head = frame;
+            else (_more ??= new Queue<SseFrame>()).Enqueue(frame);
             return TakeWaiter() ? SseOffer.QueuedWake : SseOffer.Queued;
         }
     }
@@ -75,7 +79,7 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
     /// <see cref="Wake"/> the reader.</summary>
     public bool Complete()
     {
-        lock (_gate)
+        lock (this)
         {
             _completed = true;
             return TakeWaiter();
@@ -85,7 +89,16 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
     /// <summary>Takes the next frame, if any.</summary>
     public bool TryRead(out SseFrame frame)
     {
-        lock (_gate) return _frames.TryDequeue(out frame!);
+        lock (this)
+        {
+            if (_count == 0)
+            {
+                frame = null!;
+                return false;
+            }
+            frame = Dequeue();
+            return true;
+        }
     }
 
     /// <summary>True when no frame is queued.</summary>
@@ -93,16 +106,16 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
     {
         get
         {
-            lock (_gate) return _frames.Count == 0;
+            lock (this) return _count == 0;
         }
     }
 
     /// <summary>Completes with true when a frame can be read, false once the queue is completed and empty.</summary>
     public ValueTask<bool> WaitToReadAsync()
     {
-        lock (_gate)
+        lock (this)
         {
-            if (_frames.Count > 0) return new ValueTask<bool>(true);
+            if (_count > 0) return new ValueTask<bool>(true);
             if (_completed) return new ValueTask<bool>(false);
             _signal.Reset();
             _waiting = true;
@@ -115,9 +128,9 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
     /// is left to read.</summary>
     public SseWaitAgain TryWaitAgain()
     {
-        lock (_gate)
+        lock (this)
         {
-            if (_frames.Count > 0) return SseWaitAgain.MoreFrames;
+            if (_count > 0) return SseWaitAgain.MoreFrames;
             if (_completed) return SseWaitAgain.Completed;
             _waiting = true;
             return SseWaitAgain.Waiting;
@@ -128,7 +141,15 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
     /// continuation runs here, on this thread, until it next waits.</summary>
     public void Wake() => _signal.SetResult(true);
 
-    // Under _gate: exactly one offer (or completion) takes the waiting reader and must wake it.
+    // Under the lock, with a frame queued.
+    private SseFrame Dequeue()
+    {
+        var frame = _head!;
+        _head = --_count > 0 ? _more!.Dequeue() : null;
+        return frame;
+    }
+
+    // Under the lock: exactly one offer (or completion) takes the waiting reader and must wake it.
     private bool TakeWaiter()
     {
         if (!_waiting) return false;
