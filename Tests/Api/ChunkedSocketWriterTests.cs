@@ -1,5 +1,8 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using GrainStream.Api.Sse;
+using Microsoft.AspNetCore.Http;
 
 namespace GrainStream.Tests.Api;
 
@@ -50,5 +53,47 @@ public sealed class ChunkedSocketWriterTests
         "z"u8.CopyTo(second.GetSpan(1));
         second.Advance(1);
         Assert.Equal("1\r\nz\r\n", Text(second.Finish()));
+    }
+
+    [Fact]
+    public void A_response_without_a_socket_of_Kestrel_stays_with_the_server()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Protocol = "HTTP/1.1";
+        context.Response.Headers.TransferEncoding = "chunked";
+        Assert.Null(ChunkedSocketWriter.TryTake(context));
+    }
+
+    [Fact]
+    public async Task What_a_full_socket_does_not_take_at_once_is_sent_later_whole_and_in_order()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        // Small buffers on both sides, and a receiver that does not read yet: the send cannot go at once.
+        using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 4096 };
+        await sender.ConnectAsync(listener.LocalEndPoint!);
+        using var receiver = await listener.AcceptAsync();
+        receiver.ReceiveBufferSize = 4096;
+        sender.Blocking = false;
+
+        var payload = Enumerable.Range(0, 64 * 1024).Select(i => (byte)('a' + i % 26)).ToArray();
+        var chunks = ChunkedSocketWriter.Encode(payload);
+        var rest = ChunkedSocketWriter.TrySend(sender, chunks);
+        Assert.NotNull(rest);
+        Assert.True(rest.Length < chunks.Length);
+
+        var sending = ChunkedSocketWriter.SendRestAsync(sender, rest, CancellationToken.None).AsTask();
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (received.Length < chunks.Length)
+        {
+            var read = await receiver.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            Assert.True(read > 0, "The connection closed before everything arrived.");
+            received.Write(buffer, 0, read);
+        }
+        await sending.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(chunks, received.ToArray());
     }
 }
