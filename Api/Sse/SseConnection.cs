@@ -209,7 +209,7 @@ internal sealed class SseConnection
                         await ChunkedSocketWriter.SendRestAsync(socket, unsent, aborted).ConfigureAwait(false);
                     }
                     if (HasEnded) return;
-                    if (ChunkedSocketWriter.TrySend(socket, TakeChunk(out var ending)) is { } rest) await ChunkedSocketWriter.SendRestAsync(socket, rest, aborted).ConfigureAwait(false);
+                    await ChunkedSocketWriter.SendAsync(socket, TakeChunk(out var ending), aborted).ConfigureAwait(false);
                     if (ending) return;
                     continue;
                 }
@@ -224,7 +224,7 @@ internal sealed class SseConnection
                 {
                     var builder = ChunkedSocketWriter.ChunkBuilder.Rent();
                     WriteRetry(builder);
-                    if (ChunkedSocketWriter.TrySend(socket, builder.Finish()) is { } rest) await ChunkedSocketWriter.SendRestAsync(socket, rest, aborted).ConfigureAwait(false);
+                    await ChunkedSocketWriter.SendAsync(socket, builder.Finish(), aborted).ConfigureAwait(false);
                 }
                 else
                 {

@@ -15,8 +15,6 @@ internal static unsafe partial class LinuxSockets
 
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
-    public const uint EPOLLERR = 0x008;
-    public const uint EPOLLHUP = 0x010;
     public const uint EPOLLRDHUP = 0x2000;
 
     private const int AF_INET = 2;
@@ -57,7 +55,8 @@ internal static unsafe partial class LinuxSockets
         }
     }
 
-    /// <summary>Starts a non-blocking connect; true when it completed or is in progress.</summary>
+    /// <summary>A new non-blocking TCP socket (no Nagle) connecting to <paramref name="endpoint"/>: its
+    /// descriptor, with <paramref name="inProgress"/> true until the connect completes (it is then writable).</summary>
     public static int StartConnect(IPEndPoint endpoint, out bool inProgress)
     {
         var fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
