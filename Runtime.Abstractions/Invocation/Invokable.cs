@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using GrainStream.Serialization;
 
@@ -83,6 +84,9 @@ public abstract class Invokable<TResult> : Invokable
         return AwaitAsync(pending, completion);
     }
 
+    // Pooled: the runtime consumes every invocation's task exactly once (it awaits the turn), so the
+    // state machine of a call that completes asynchronously is reused instead of allocated per call.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask AwaitAsync(ValueTask<TResult> pending, IInvocationCompletion completion)
     {
         TResult result;
@@ -104,6 +108,7 @@ public abstract class Invokable<TResult> : Invokable
         if (task.IsCompletedSuccessfully) return default;
         return Await(task);
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         static async ValueTask<NoResult> Await(Task task)
         {
             await task;
@@ -117,6 +122,7 @@ public abstract class Invokable<TResult> : Invokable
         if (task.IsCompletedSuccessfully) return default;
         return Await(task);
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         static async ValueTask<NoResult> Await(ValueTask task)
         {
             await task;

@@ -17,6 +17,12 @@ internal abstract class WorkItem
     /// <summary>The activation running the item; set when it starts.</summary>
     public Catalog.Activation? Owner { get; set; }
 
+    /// <summary>The turn in progress while it waits, see <see cref="Catalog.Activation.EndTurn"/>.</summary>
+    public ValueTask PendingTurn { get; set; }
+
+    /// <summary>Ends the turn at its activation; made once per item, when its turn first waits.</summary>
+    public Action TurnEnded => field ??= () => Owner!.EndTurn(this);
+
     /// <summary>The activation could not run it (activation failed).</summary>
     public abstract void Reject(Exception exception);
 }
