@@ -21,12 +21,14 @@ namespace GrainStream.Sqlite;
 /// </remarks>
 public sealed class SqliteEventLog : IEventLog
 {
-    private const string SelectPosition = "SELECT epoch, first_seq, last_seq FROM stream_log WHERE stream_ns = $ns AND stream_key = $key";
+    // The statements of an append (and the position lookup) run as raw statements, see
+    // SqliteStatement; their parameters are numbered, ?1 and ?2 always the stream's namespace and key.
+    private const string SelectPosition = "SELECT epoch, first_seq, last_seq FROM stream_log WHERE stream_ns = ?1 AND stream_key = ?2";
+    private const string InsertEvent = "INSERT INTO stream_event (stream_ns, stream_key, seq, event_name, ts, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    private const string DeleteEventsBefore = "DELETE FROM stream_event WHERE stream_ns = ?1 AND stream_key = ?2 AND seq < ?3";
+    private const string UpdateRange = "UPDATE stream_log SET first_seq = ?3, last_seq = ?4 WHERE stream_ns = ?1 AND stream_key = ?2";
     private const string InsertLog = "INSERT INTO stream_log (stream_ns, stream_key, epoch, first_seq, last_seq) VALUES ($ns, $key, $epoch, 1, 0)";
     private const string DeleteEvents = "DELETE FROM stream_event WHERE stream_ns = $ns AND stream_key = $key";
-    private const string InsertEvent = "INSERT INTO stream_event (stream_ns, stream_key, seq, event_name, ts, payload) VALUES ($ns, $key, $seq, $name, $ts, $payload)";
-    private const string DeleteEventsBefore = "DELETE FROM stream_event WHERE stream_ns = $ns AND stream_key = $key AND seq < $first";
-    private const string UpdateRange = "UPDATE stream_log SET first_seq = $first, last_seq = $last WHERE stream_ns = $ns AND stream_key = $key";
     // Joined so that the epoch and the events come from the same snapshot.
     private const string SelectEvents = """
         SELECT l.epoch, e.seq, e.event_name, e.ts, e.payload
@@ -97,9 +99,9 @@ public sealed class SqliteEventLog : IEventLog
             InsertEvents(session, streamId, events, firstRetained);
             if (firstRetained > position.FirstSequence)
             {
-                Keyed(session.Command(DeleteEventsBefore), streamId).With("$first", firstRetained).ExecuteNonQuery();
+                Keyed(session.Statement(DeleteEventsBefore), streamId).Bind(3, firstRetained).Execute();
             }
-            Keyed(session.Command(UpdateRange), streamId).With("$first", firstRetained).With("$last", last).ExecuteNonQuery();
+            Keyed(session.Statement(UpdateRange), streamId).Bind(3, firstRetained).Bind(4, last).Execute();
             return last;
         }, cancellationToken);
     }
@@ -129,21 +131,17 @@ public sealed class SqliteEventLog : IEventLog
 
     private static void InsertEvents(SqliteSession session, StreamId streamId, IReadOnlyList<StreamEvent> events, long firstRetained)
     {
-        // One prepared statement for the whole batch; only the per-event parameters change.
-        var insert = Keyed(session.Command(InsertEvent), streamId);
-        var sequence = insert.Parameter("$seq");
-        var name = insert.Parameter("$name");
-        var timestamp = insert.Parameter("$ts");
-        var payload = insert.Parameter("$payload");
+        // One prepared statement for the whole batch; the stream's parameters stay bound.
+        var insert = Keyed(session.Statement(InsertEvent), streamId);
         for (var i = 0; i < events.Count; i++)
         {
             var streamEvent = events[i];
             if (streamEvent.Token.Sequence < firstRetained) continue;
-            sequence.Value = streamEvent.Token.Sequence;
-            name.Value = streamEvent.EventName;
-            timestamp.Value = streamEvent.Timestamp.UtcTicks;
-            payload.Value = SqliteCommandExtensions.ToBlob(streamEvent.Payload);
-            insert.ExecuteNonQuery();
+            insert.Bind(3, streamEvent.Token.Sequence)
+                .Bind(4, streamEvent.EventName)
+                .Bind(5, streamEvent.Timestamp.UtcTicks)
+                .Bind(6, streamEvent.Payload.Span)
+                .Execute();
         }
     }
 
@@ -172,9 +170,19 @@ public sealed class SqliteEventLog : IEventLog
 
     private static EventLogPosition? Position(SqliteSession session, StreamId streamId)
     {
-        using var reader = Keyed(session.Command(SelectPosition), streamId).ExecuteReader();
-        return reader.Read() ? new EventLogPosition(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
+        var select = Keyed(session.Statement(SelectPosition), streamId);
+        try
+        {
+            return select.Read() ? new EventLogPosition(select.GetInt64(0), select.GetInt64(1), select.GetInt64(2)) : null;
+        }
+        finally
+        {
+            select.Reset();
+        }
     }
+
+    private static SqliteStatement Keyed(SqliteStatement statement, StreamId streamId)
+        => statement.Bind(1, streamId.Namespace).Bind(2, streamId.Key);
 
     private static SqliteCommand Keyed(SqliteCommand command, StreamId streamId)
         => command.With("$ns", streamId.Namespace).With("$key", streamId.Key);

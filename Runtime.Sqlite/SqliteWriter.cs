@@ -143,26 +143,26 @@ internal sealed class SqliteWriter : IDisposable
     {
         // BEGIN IMMEDIATE takes the write lock up front, so a transaction that reads before it writes
         // cannot fail halfway because another connection wrote in between. The statements are issued
-        // through the session's cached commands rather than SqliteTransaction, which prepares BEGIN and
-        // COMMIT anew every time: that is over 10% of a one-event append.
-        session.Command(Begin).ExecuteNonQuery();
+        // through the session's prepared statements rather than SqliteTransaction, which prepares BEGIN
+        // and COMMIT anew every time: that is over 10% of a one-event append.
+        session.Statement(Begin).Execute();
         try
         {
             var result = work(session, state);
-            session.Command(Commit).ExecuteNonQuery();
+            session.Statement(Commit).Execute();
             return result;
         }
         catch
         {
             // Some errors (and a failed COMMIT) leave the transaction open, others have already rolled it back.
-            if (raw.sqlite3_get_autocommit(session.Connection.Handle) == 0) session.Command(Rollback).ExecuteNonQuery();
+            if (raw.sqlite3_get_autocommit(session.Connection.Handle) == 0) session.Statement(Rollback).Execute();
             throw;
         }
     }
 
     private static void RunInSavepoint(SqliteSession session, WriteRequest request)
     {
-        session.Command(Savepoint).ExecuteNonQuery();
+        session.Statement(Savepoint).Execute();
         try
         {
             request.Run(session);
@@ -171,10 +171,10 @@ internal sealed class SqliteWriter : IDisposable
             && raw.sqlite3_get_autocommit(session.Connection.Handle) == 0)
         {
             // The write's own failure (a conflict, bad data): undo it alone, the others go on.
-            session.Command(RollbackToSavepoint).ExecuteNonQuery();
+            session.Statement(RollbackToSavepoint).Execute();
             request.Failed(exception);
         }
-        session.Command(Release).ExecuteNonQuery();
+        session.Statement(Release).Execute();
     }
 
     private void StartCheckpoint()

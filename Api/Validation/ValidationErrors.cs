@@ -13,17 +13,20 @@ internal interface IValidatedRequest
 /// every request validator is made of.</summary>
 internal sealed class ValidationErrors
 {
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    // Created with the first error: every valid request would otherwise allocate one for nothing.
+    private Dictionary<string, List<string>>? _errors;
 
-    public bool IsEmpty => _errors.Count == 0;
+    public bool IsEmpty => _errors is null;
 
     public void Add(string field, string message)
     {
+        _errors ??= new(StringComparer.Ordinal);
         if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
         list.Add(message);
     }
 
-    public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+    public Dictionary<string, string[]> ToDictionary()
+        => _errors?.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal) ?? new(StringComparer.Ordinal);
 
     /// <summary>Text of 1 to <paramref name="maxLength"/> characters (required) or absent (optional).</summary>
     public void Text(string field, string? value, int maxLength, bool required = true)
