@@ -322,6 +322,25 @@ public sealed class SqliteEventLogTests : IDisposable
         foreach (var stream in streams) Assert.Equal(50, (await _log.OpenAsync(stream)).LastSequence);
     }
 
+    [Fact]
+    public async Task Non_ascii_and_long_stream_keys_are_stored_as_given()
+    {
+        // Keys are bound as UTF-8: on the stack when short, through a rented buffer when long.
+        StreamId[] streams = [new("chat", "café-ünïcødé-日本"), new("chat", new string('k', 400) + "é"), new("chat", new string('x', 3000))];
+        foreach (var stream in streams)
+        {
+            var position = await _log.OpenAsync(stream);
+            await _log.AppendAsync(stream, Events(position.Epoch, 1, 2, stream));
+        }
+
+        foreach (var stream in streams)
+        {
+            Assert.Equal(2, (await _log.OpenAsync(stream)).LastSequence);
+            Assert.Equal([1L, 2L], (await _log.ReadAsync(stream, 0, 10)).Select(e => e.Token.Sequence));
+        }
+        Assert.Empty(await _log.ReadAsync(new StreamId("chat", "cafe-unicode-日本"), 0, 10));
+    }
+
     /// <summary>Events <paramref name="firstSequence"/>, +1, … of <paramref name="stream"/> (default the lobby).</summary>
     internal static StreamEvent[] Events(long epoch, long firstSequence, int count, StreamId? stream = null)
         => Enumerable.Range(0, count)
