@@ -41,12 +41,27 @@ internal static class ChunkedSocketWriter
     /// <summary>One chunk carrying <paramref name="payload"/>, ready to send.</summary>
     public static byte[] Encode(ReadOnlySpan<byte> payload)
     {
-        var header = HeaderLength(payload.Length);
-        var chunk = new byte[header + payload.Length + 2];
-        WriteHeader(chunk.AsSpan(0, header), payload.Length);
-        payload.CopyTo(chunk.AsSpan(header));
-        "\r\n"u8.CopyTo(chunk.AsSpan(header + payload.Length));
+        var chunk = AllocateChunk(payload.Length, out var dataStart);
+        payload.CopyTo(chunk.AsSpan(dataStart));
         return chunk;
+    }
+
+    /// <summary>A chunk of <paramref name="length"/> data bytes with its size line and closing CRLF in
+    /// place; the caller writes the data at <paramref name="dataStart"/>.</summary>
+    public static byte[] AllocateChunk(int length, out int dataStart)
+    {
+        dataStart = HeaderLength(length);
+        var chunk = new byte[dataStart + length + 2];
+        WriteHeader(chunk.AsSpan(0, dataStart), length);
+        "\r\n"u8.CopyTo(chunk.AsSpan(dataStart + length));
+        return chunk;
+    }
+
+    /// <summary>The data of a chunk made by <see cref="Encode"/> or <see cref="AllocateChunk"/>.</summary>
+    public static ReadOnlySpan<byte> ChunkData(byte[] chunk)
+    {
+        var dataStart = chunk.AsSpan(0, Math.Min(chunk.Length, 10)).IndexOf((byte)'\r') + 2;
+        return chunk.AsSpan(dataStart, chunk.Length - dataStart - 2);
     }
 
     /// <summary>Sends <paramref name="chunks"/> (whole chunks) as far as the socket takes them at once:

@@ -160,13 +160,13 @@ internal sealed class SseConnection
     {
         if (_cursor is null)
         {
-            output.Write(frame.Bytes.AsSpan());
+            output.Write(frame.Bytes);
             if (frame.EndsStream) HasEnded = true;
             return frame.EndsStream;
         }
         if (frame.Kind == SseFrameKind.Heartbeat)
         {
-            output.Write(frame.Bytes.AsSpan());
+            output.Write(frame.Bytes);
             return false;
         }
         _cursor.Set(frame.Topic!, frame.Token);

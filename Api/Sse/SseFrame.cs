@@ -18,22 +18,25 @@ internal enum SseFrameKind : byte
 /// <summary>One Server-Sent Event, encoded to UTF-8 once, when the relay receives it, and then
 /// copied as is into every connection's response: nothing is serialised per connection. Immutable
 /// once built (the multiplexed form is built lazily, at most once per frame in practice).</summary>
+/// <remarks>The frame is encoded inside its HTTP/1.1 chunk (size line in front, CRLF after), so one
+/// array serves both the connections Kestrel writes and those written straight to their sockets:
+/// half the bytes allocated per event, and half what the relay's ring keeps alive.</remarks>
 internal sealed class SseFrame
 {
     /// <summary>The heartbeat comment; carries no id, so it never moves a client's position.</summary>
-    public static readonly SseFrame Heartbeat = new(SseFrameKind.Heartbeat, default, null, "", default, ": hb\n\n"u8.ToArray(), 0, false);
+    public static readonly SseFrame Heartbeat = new(SseFrameKind.Heartbeat, default, null, "", default, ChunkedSocketWriter.Encode(": hb\n\n"u8), 0, false);
 
+    private readonly byte[] _chunk;
     private byte[]? _multiplexBody;
-    private byte[]? _chunk;
 
-    private SseFrame(SseFrameKind kind, StreamSequenceToken token, string? topic, string eventName, ReadOnlyMemory<byte> payload, byte[] bytes, int bodyOffset, bool endsStream)
+    private SseFrame(SseFrameKind kind, StreamSequenceToken token, string? topic, string eventName, ReadOnlyMemory<byte> payload, byte[] chunk, int bodyOffset, bool endsStream)
     {
         Kind = kind;
         Token = token;
         Topic = topic;
         EventName = eventName;
         Payload = payload;
-        Bytes = bytes;
+        _chunk = chunk;
         BodyOffset = bodyOffset;
         EndsStream = endsStream;
     }
@@ -52,11 +55,10 @@ internal sealed class SseFrame
     public ReadOnlyMemory<byte> Payload { get; }
 
     /// <summary>The complete frame for a single-stream connection: <c>id:</c>, <c>event:</c>, <c>data:</c> lines and the blank line.</summary>
-    public byte[] Bytes { get; }
+    public ReadOnlySpan<byte> Bytes => ChunkedSocketWriter.ChunkData(_chunk);
 
-    /// <summary><see cref="Bytes"/> as one HTTP/1.1 chunk, for connections written by <see cref="ChunkedSocketWriter"/>;
-    /// built on first use (a benign race may build it twice), then shared by every connection.</summary>
-    public byte[] Chunk => _chunk ??= ChunkedSocketWriter.Encode(Bytes);
+    /// <summary><see cref="Bytes"/> as one HTTP/1.1 chunk, for connections written by <see cref="ChunkedSocketWriter"/>; shared by every connection.</summary>
+    public ReadOnlySpan<byte> Chunk => _chunk;
 
     /// <summary>Where the <c>event:</c> line starts in <see cref="Bytes"/> (after the id line).</summary>
     public int BodyOffset { get; }
@@ -67,8 +69,8 @@ internal sealed class SseFrame
     /// <summary>The frame for a stream event.</summary>
     public static SseFrame ForEvent(StreamEvent streamEvent, string topic, bool endsStream)
     {
-        var bytes = Encode(streamEvent.Token.ToString(), streamEvent.EventName, default, streamEvent.Payload.Span, default, out var bodyOffset);
-        return new SseFrame(SseFrameKind.Event, streamEvent.Token, topic, streamEvent.EventName, streamEvent.Payload, bytes, bodyOffset, endsStream);
+        var chunk = Encode(streamEvent.Token.ToString(), streamEvent.EventName, default, streamEvent.Payload.Span, default, out var bodyOffset, chunked: true);
+        return new SseFrame(SseFrameKind.Event, streamEvent.Token, topic, streamEvent.EventName, streamEvent.Payload, chunk, bodyOffset, endsStream);
     }
 
     /// <summary>The <c>reset</c> event: the client continues from <paramref name="position"/> (live),
@@ -79,8 +81,8 @@ internal sealed class SseFrame
         if (requested is { } r) json.Append(",\"requested\":\"").Append(r.ToString()).Append('"');
         json.Append(",\"position\":\"").Append(position.ToString()).Append("\"}");
         var payload = Encoding.UTF8.GetBytes(json.ToString());
-        var bytes = Encode(position.ToString(), "reset", default, payload, default, out var bodyOffset);
-        return new SseFrame(SseFrameKind.Reset, position, topic, "reset", payload, bytes, bodyOffset, false);
+        var chunk = Encode(position.ToString(), "reset", default, payload, default, out var bodyOffset, chunked: true);
+        return new SseFrame(SseFrameKind.Reset, position, topic, "reset", payload, chunk, bodyOffset, false);
     }
 
     /// <summary>The frame without its id line, as a multiplexed connection writes it: <c>event:</c>
@@ -98,13 +100,13 @@ internal sealed class SseFrame
     private byte[] BuildMultiplexBody()
     {
         var prefix = Encoding.UTF8.GetBytes("{\"topic\":\"" + JsonEncodedText.Encode(Topic ?? "").Value + "\",\"data\":");
-        return Encode(null, EventName, prefix, Payload.Span, "}"u8, out _);
+        return Encode(null, EventName, prefix, Payload.Span, "}"u8, out _, chunked: false);
     }
 
     /// <summary>Encodes <c>id:</c> (when given), <c>event:</c> and the data split into <c>data:</c>
     /// lines at every CR, LF or CRLF, so that no payload can break the framing (JSON stays valid:
     /// the client joins the lines with LF, which JSON reads as whitespace).</summary>
-    internal static byte[] Encode(string? id, string eventName, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> suffix, out int bodyOffset)
+    internal static byte[] Encode(string? id, string eventName, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> suffix, out int bodyOffset, bool chunked)
     {
         var idLength = id is null ? 0 : 4 + Encoding.UTF8.GetByteCount(id) + 1;
         var name = SafeField(eventName);
@@ -131,8 +133,10 @@ internal sealed class SseFrame
             }
         }
         var dataLength = 7 * lines + prefix.Length + payload.Length - breakBytes + suffix.Length;
-        var buffer = new byte[idLength + eventLength + dataLength + 1];
-        var span = buffer.AsSpan();
+        var frameLength = idLength + eventLength + dataLength + 1;
+        var frameStart = 0;
+        var buffer = chunked ? ChunkedSocketWriter.AllocateChunk(frameLength, out frameStart) : new byte[frameLength];
+        var span = buffer.AsSpan(frameStart, frameLength);
         var at = 0;
         if (id is not null)
         {
@@ -163,7 +167,7 @@ internal sealed class SseFrame
         at += Copy(suffix, span[at..]);
         span[at++] = (byte)'\n';
         span[at++] = (byte)'\n';
-        System.Diagnostics.Debug.Assert(at == buffer.Length);
+        System.Diagnostics.Debug.Assert(at == span.Length);
         return buffer;
     }
 

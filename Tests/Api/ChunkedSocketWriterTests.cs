@@ -23,6 +23,21 @@ public sealed class ChunkedSocketWriterTests
         Assert.Equal($"{size}\r\n{payload}\r\n", Text(ChunkedSocketWriter.Encode(Encoding.ASCII.GetBytes(payload))));
     }
 
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"text\":\"line one\\nline two\"}")]
+    [InlineData(null)]
+    public void An_event_frame_is_encoded_inside_its_chunk(string? json)
+    {
+        var payload = Encoding.UTF8.GetBytes(json ?? "{\"n\":\"" + new string('n', 5000) + "\"}");
+        var frame = SseFrame.ForEvent(new GrainStream.Streams.StreamEvent(new GrainStream.Streams.StreamId("chat", "x"), new GrainStream.Streams.StreamSequenceToken(1, 7), "message", DateTimeOffset.UnixEpoch, payload), "chat:x", false);
+
+        Assert.StartsWith("id: 1-7\nevent: message\ndata: ", Text(frame.Bytes));
+        Assert.Equal(Text(ChunkedSocketWriter.Encode(frame.Bytes)), Text(frame.Chunk));
+        Assert.Equal("6\r\n: hb\n\n\r\n", Text(SseFrame.Heartbeat.Chunk));
+        Assert.Equal(": hb\n\n", Text(SseFrame.Heartbeat.Bytes));
+    }
+
     [Fact]
     public void A_built_chunk_carries_every_piece_written_into_it_even_past_its_first_buffer()
     {

@@ -18,7 +18,7 @@ public sealed class SseFramingTests
     {
         var frame = Frame(5, "{\"a\":\n1,\r\n\"b\":\r2}");
         Assert.Equal("id: 1-5\nevent: message\ndata: {\"a\":\ndata: 1,\ndata: \"b\":\ndata: 2}\n\n", Encoding.UTF8.GetString(frame.Bytes));
-        Assert.Equal("event: message\ndata: {\"a\":\ndata: 1,\ndata: \"b\":\ndata: 2}\n\n", Encoding.UTF8.GetString(frame.Bytes.AsSpan(frame.BodyOffset)));
+        Assert.Equal("event: message\ndata: {\"a\":\ndata: 1,\ndata: \"b\":\ndata: 2}\n\n", Encoding.UTF8.GetString(frame.Bytes[frame.BodyOffset..]));
     }
 
     [Fact]
