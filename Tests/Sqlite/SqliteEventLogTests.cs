@@ -323,10 +323,11 @@ public sealed class SqliteEventLogTests : IDisposable
     }
 
     [Fact]
-    public async Task Non_ascii_and_long_stream_keys_are_stored_as_given()
+    public async Task Non_ascii_long_and_empty_stream_keys_are_stored_as_given()
     {
-        // Keys are bound as UTF-8: on the stack when short, through a rented buffer when long.
-        StreamId[] streams = [new("chat", "café-ünïcødé-日本"), new("chat", new string('k', 400) + "é"), new("chat", new string('x', 3000))];
+        // Keys are bound as UTF-8: on the stack when short, through a rented buffer when long; an empty
+        // key is empty text, not NULL.
+        StreamId[] streams = [new("chat", "café-ünïcødé-日本"), new("chat", new string('k', 400) + "é"), new("chat", new string('x', 3000)), new("chat", "")];
         foreach (var stream in streams)
         {
             var position = await _log.OpenAsync(stream);
