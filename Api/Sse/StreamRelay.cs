@@ -12,7 +12,7 @@ namespace GrainStream.Api.Sse;
 /// replays anything published in between), and every delivery appends to the ring and snapshots the
 /// subscriber list under one lock. A joining connection copies the ring frames after its position
 /// and attaches under that same lock, so each event reaches it exactly once: either from the ring
-/// copy or from the fan-out. Fan-out itself runs outside the lock (on an immutable snapshot), so a
+/// copy or from the fan-out. Fan-out itself runs outside the lock (on a snapshot, see <see cref="RelaySubscriberList"/>), so a
 /// delivery to thousands of connections never holds up a join, and a join never holds up delivery.</para>
 /// <para>Positions older than the ring are replayed from the stream's history (outside the lock,
 /// written straight to the response with the network's back-pressure) until the ring takes over. A
@@ -29,7 +29,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Used only by upstream deliveries, which the runtime makes one at a time.
     private readonly SseWakeBatch _wakes = new();
-    private Subscriber[] _subscribers = [];
+    private readonly RelaySubscriberList _subscribers = new();
     private StreamSequenceToken _last;
     private StreamSubscriptionHandle? _handle;
     private bool _disposed;
@@ -56,7 +56,10 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     public Task Ready => _ready.Task;
 
     /// <summary>Connections currently attached.</summary>
-    public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
+    public int SubscriberCount
+    {
+        get { lock (_gate) return _subscribers.Count; }
+    }
 
     // Owned by StreamRelayHub, under its lock.
     internal int References;
@@ -92,7 +95,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     {
         var frame = SseFrame.ForEvent(streamEvent, Topic, StreamKinds.EndsStream(streamEvent));
         var token = streamEvent.Token;
-        Subscriber[] targets;
+        RelaySubscriberList.Snapshot targets;
         lock (_gate)
         {
             if (token.Epoch == _last.Epoch && token.Sequence <= _last.Sequence) return default; // already relayed
@@ -101,18 +104,18 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
                 // The runtime announces a new epoch before its events; be safe if it did not.
                 _logger.LogWarning("Stream {StreamId} moved from epoch {Old} to {New} unannounced", StreamId, _last.Epoch, token.Epoch);
                 ResetAll(new StreamSequenceToken(token.Epoch, token.Sequence - 1), "epochChanged", frame);
-                targets = [];
+                targets = default;
             }
             else
             {
                 _ring.Add(token.Sequence, frame);
                 _last = token;
-                targets = _subscribers;
+                targets = _subscribers.TakeSnapshot();
             }
         }
-        foreach (var subscriber in targets)
+        foreach (var subscriber in targets.Slots)
         {
-            if (token.Sequence > subscriber.SkipThrough) _wakes.Offer(subscriber.Connection, frame);
+            if (subscriber is not null && token.Sequence > subscriber.SkipThrough) _wakes.Offer(subscriber.Connection, frame);
         }
         _wakes.Dispatch();
         return default;
@@ -136,8 +139,10 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
         _ring.Clear();
         _last = position;
         var reset = SseFrame.ForReset(position, Topic, reason, null);
-        foreach (var subscriber in _subscribers)
+        var subscribers = _subscribers.TakeSnapshot().Slots;
+        foreach (var subscriber in subscribers)
         {
+            if (subscriber is null) continue;
             subscriber.SkipThrough = long.MinValue;
             _wakes.Offer(subscriber.Connection, reset);
         }
@@ -145,7 +150,10 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
         {
             _ring.Add(next.Token.Sequence, next);
             _last = next.Token;
-            foreach (var subscriber in _subscribers) _wakes.Offer(subscriber.Connection, next);
+            foreach (var subscriber in subscribers)
+            {
+                if (subscriber is not null) _wakes.Offer(subscriber.Connection, next);
+            }
         }
     }
 
@@ -233,22 +241,14 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     {
         var subscriber = new Subscriber(connection, skipThrough);
         connection.Attached(Topic, position);
-        _subscribers = [.. _subscribers, subscriber];
+        _subscribers.Add(subscriber);
         return subscriber;
     }
 
     /// <summary>Detaches a connection.</summary>
     public void Leave(Subscriber subscriber)
     {
-        lock (_gate)
-        {
-            var index = Array.IndexOf(_subscribers, subscriber);
-            if (index < 0) return;
-            var remaining = new Subscriber[_subscribers.Length - 1];
-            Array.Copy(_subscribers, 0, remaining, 0, index);
-            Array.Copy(_subscribers, index + 1, remaining, index, remaining.Length - index);
-            _subscribers = remaining;
-        }
+        lock (_gate) _subscribers.Remove(subscriber);
     }
 
     /// <summary>Ends the upstream subscription.</summary>
@@ -291,6 +291,9 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
         /// <summary>Events up to this sequence are already with the connection (it resumed from
         /// history further than the relay had got); they are not offered again.</summary>
         public long SkipThrough { get => Volatile.Read(ref _skipThrough); set => Volatile.Write(ref _skipThrough, value); }
+
+        /// <summary>Where the connection sits in its relay's <see cref="RelaySubscriberList"/> (-1: not in it).</summary>
+        public int Slot { get; set; } = -1;
 
         private long _skipThrough = skipThrough;
     }
