@@ -129,4 +129,20 @@ for r in rows:
         continue
     l = r["latencyMs"]
     print(f"| {r['scenario']} ({r['topics']}×{r['subscribers']//r['topics']:,}) | {r['target']} | {r['delivered']:,} / {r['expected']:,} | {r['lost']:,} | {r['duplicated']:,} | {f(r['deliveriesPerSecond'])} | {f(r['publishRate'])} ({f(r['offeredRate'])}) | {f(l['p50'],1)} | {f(l['p99'],1)} | {f(l['max'],0)} | {r['disconnects']:,} → {r['resumes']:,} | {f(s.get('cpuUsPerDelivery'),2)} | {f(s.get('peakRssMB'),0)} | |")
+
+# A scenario run more than once: the pairs in run order, medians, and in how many pairs each was ahead.
+from statistics import median
+for scenario in dict.fromkeys(r["scenario"] for r in rows if r["messages"] > 0):
+    runs = {t: [r for r in rows if r["scenario"] == scenario and r["target"] == t] for t in ("grainstream", "nchan")}
+    pairs = list(zip(runs["grainstream"], runs["nchan"]))
+    if len(pairs) < 2:
+        continue
+    print(f"\n{scenario}, {len(pairs)} pairs (GrainStream / nchan):")
+    for key in ("p50", "p99"):
+        ours = [g["latencyMs"][key] for g, _ in pairs]
+        theirs = [n["latencyMs"][key] for _, n in pairs]
+        ahead = sum(o <= t for o, t in zip(ours, theirs))
+        print(f"- {key} ms: median {f(median(ours),1)} / {f(median(theirs),1)}; GrainStream ahead or level in {ahead} of {len(pairs)};"
+              f" pairs {', '.join(f'{f(o,1)} / {f(t,1)}' for o, t in zip(ours, theirs))}")
+    print(f"- server CPU µs/delivery: median {f(median(g['server']['cpuUsPerDelivery'] for g, _ in pairs),2)} / {f(median(n['server']['cpuUsPerDelivery'] for _, n in pairs),2)}")
 PY
