@@ -69,6 +69,34 @@ internal sealed class SseConnection
         }
     }
 
+    /// <summary>Takes the waiting drain loop's turn for a frame that is to be sent straight to the
+    /// socket without being queued (<see cref="SendClaimed"/>): only on a direct socket, for a
+    /// single-stream frame that does not end the stream, while nothing is queued. False: offer it.</summary>
+    public bool TryClaim(SseFrame frame)
+        => _socket is not null && _cursor is null && !frame.EndsStream && _queue.TryClaimReader();
+
+    /// <summary>Sends <paramref name="frame"/> after <see cref="TryClaim"/>, then whatever was queued
+    /// meanwhile, and gives the turn back to the waiting loop (or resumes it, as <see cref="Wake"/> does).</summary>
+    public void SendClaimed(SseFrame frame)
+    {
+        try
+        {
+            if (ChunkedSocketWriter.TrySend(_socket!, frame.Chunk) is { } rest)
+            {
+                _unsent = rest;
+                _queue.Wake();
+                return;
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            _broken = true;
+            _queue.Wake();
+            return;
+        }
+        Wake();
+    }
+
     /// <summary>Resumes the drain loop after <see cref="Offer"/> returned true.</summary>
     /// <remarks>On a direct socket the waker first sends what is queued itself and lets the loop
     /// wait on, untouched: a fan-out then costs one send per connection, not also the loop's resumption.

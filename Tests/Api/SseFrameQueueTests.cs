@@ -68,6 +68,39 @@ public sealed class SseFrameQueueTests
     }
 
     [Fact]
+    public void Claiming_a_waiting_reader_takes_its_turn_so_that_later_offers_queue_without_a_wake()
+    {
+        var queue = new SseFrameQueue(capacity: 8, dropOldest: false);
+        var waiting = queue.WaitToReadAsync();
+
+        Assert.True(queue.TryClaimReader());
+        Assert.False(queue.TryClaimReader());
+        Assert.Equal(SseOffer.Queued, queue.Offer(Frame(2)));
+        Assert.Equal(SseWaitAgain.MoreFrames, queue.TryWaitAgain());
+        Assert.True(queue.TryRead(out var next) && next.Token.Sequence == 2);
+        Assert.Equal(SseWaitAgain.Waiting, queue.TryWaitAgain());
+
+        // The turn is back with the reader, still waiting on its first wait.
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(SseOffer.QueuedWake, queue.Offer(Frame(3)));
+    }
+
+    [Fact]
+    public void A_reader_cannot_be_claimed_while_frames_are_queued_or_once_the_queue_is_completed()
+    {
+        var busy = new SseFrameQueue(capacity: 8, dropOldest: false);
+        Assert.False(busy.TryClaimReader()); // not waiting
+        _ = busy.WaitToReadAsync();
+        Assert.Equal(SseOffer.QueuedWake, busy.Offer(Frame(1)));
+        Assert.False(busy.TryClaimReader());
+
+        var completed = new SseFrameQueue(capacity: 8, dropOldest: false);
+        _ = completed.WaitToReadAsync();
+        Assert.True(completed.Complete());
+        Assert.False(completed.TryClaimReader());
+    }
+
+    [Fact]
     public async Task A_batch_wakes_every_waiting_connection_of_a_fan_out_larger_than_a_slice()
     {
         const int connections = SseWakeBatch.SliceSize * 3 + 5;
