@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using GrainStream.Api.Sse;
-using GrainStream.Streams;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
@@ -12,9 +11,6 @@ namespace GrainStream.Tests.Api;
 public sealed class SseClaimedSendTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    private static SseFrame Frame(long sequence)
-        => SseFrame.ForEvent(new StreamEvent(new StreamId("chat", "c"), new StreamSequenceToken(1, sequence), "message", DateTimeOffset.UnixEpoch, "{}"u8.ToArray()), "chat:c", false);
 
     [Fact]
     public async Task A_claimed_frame_goes_out_before_what_is_offered_meanwhile_and_the_loop_can_be_claimed_again()
@@ -34,7 +30,7 @@ public sealed class SseClaimedSendTests
         connection.WriteToSocketFromNowOn();
         var run = connection.RunAsync();
 
-        var frames = Enumerable.Range(1, 4).Select(i => Frame(i)).ToArray();
+        var frames = Enumerable.Range(1, 4).Select(i => TestFrames.Message(i)).ToArray();
         Assert.True(connection.TryClaim(frames[0]));
         Assert.False(connection.TryClaim(frames[1])); // the turn is taken
         connection.SendClaimed(frames[0]);

@@ -10,8 +10,7 @@ public sealed class SseFrameQueueTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
-    private static SseFrame Frame(long sequence)
-        => SseFrame.ForEvent(new StreamEvent(new StreamId("chat", "q"), new StreamSequenceToken(1, sequence), "message", DateTimeOffset.UnixEpoch, "{}"u8.ToArray()), "chat:q", false);
+    private static SseFrame Frame(long sequence) => TestFrames.Message(sequence);
 
     [Fact]
     public async Task An_offer_to_a_waiting_reader_asks_the_caller_to_wake_it_and_the_reader_resumes_on_the_waking_thread()

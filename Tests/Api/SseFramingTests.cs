@@ -8,10 +8,7 @@ namespace GrainStream.Tests.Api;
 /// <summary>The encoding and the per-connection queue policy, without a network.</summary>
 public sealed class SseFramingTests
 {
-    private static readonly StreamId Chat = new("chat", "x");
-
-    private static SseFrame Frame(long sequence, string payload = "{}", StreamId? stream = null)
-        => SseFrame.ForEvent(new StreamEvent(stream ?? Chat, new StreamSequenceToken(1, sequence), "message", DateTimeOffset.UnixEpoch, Encoding.UTF8.GetBytes(payload)), "chat:x", false);
+    private static SseFrame Frame(long sequence, string payload = "{}") => TestFrames.Message(sequence, payload);
 
     [Fact]
     public void A_frame_has_its_id_event_and_one_data_line_per_payload_line()
