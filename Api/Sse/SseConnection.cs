@@ -79,22 +79,7 @@ internal sealed class SseConnection
     /// meanwhile, and gives the turn back to the waiting loop (or resumes it, as <see cref="Wake"/> does).</summary>
     public void SendClaimed(SseFrame frame)
     {
-        try
-        {
-            if (ChunkedSocketWriter.TrySend(_socket!, frame.Chunk) is { } rest)
-            {
-                _unsent = rest;
-                _queue.Wake();
-                return;
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            _broken = true;
-            _queue.Wake();
-            return;
-        }
-        Wake();
+        if (!TrySendHere(_socket!, frame)) _queue.Wake();
     }
 
     /// <summary>Resumes the drain loop after <see cref="Offer"/> returned true.</summary>
@@ -106,16 +91,18 @@ internal sealed class SseConnection
         if (_socket is not { } socket || !TrySendHere(socket)) _queue.Wake();
     }
 
-    // The caller holds the reader's turn (its offer found the loop waiting): true when it sent what
+    // The caller holds the reader's turn (its offer found the loop waiting, or it claimed the loop for
+    // the unqueued frame `claimed`, which never ends the stream): true when it sent that frame and what
     // was queued and gave the turn back to the waiting loop; false when the loop must resume (the
     // stream ends or was completed, the socket did not take everything, or the send failed).
-    private bool TrySendHere(Socket socket)
+    private bool TrySendHere(Socket socket, SseFrame? claimed = null)
     {
         try
         {
+            var ending = false;
+            var chunk = claimed is null ? TakeChunk(out ending) : claimed.Chunk;
             while (true)
             {
-                var chunk = TakeChunk(out var ending);
                 if (!chunk.IsEmpty && ChunkedSocketWriter.TrySend(socket, chunk) is { } rest)
                 {
                     _unsent = rest;
@@ -127,6 +114,7 @@ internal sealed class SseConnection
                     case SseWaitAgain.Waiting: return true;
                     case SseWaitAgain.Completed: return false;
                 }
+                chunk = TakeChunk(out ending);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
