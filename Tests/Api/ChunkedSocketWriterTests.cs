@@ -29,8 +29,7 @@ public sealed class ChunkedSocketWriterTests
     [InlineData(null)]
     public void An_event_frame_is_encoded_inside_its_chunk(string? json)
     {
-        var payload = Encoding.UTF8.GetBytes(json ?? "{\"n\":\"" + new string('n', 5000) + "\"}");
-        var frame = SseFrame.ForEvent(new GrainStream.Streams.StreamEvent(new GrainStream.Streams.StreamId("chat", "x"), new GrainStream.Streams.StreamSequenceToken(1, 7), "message", DateTimeOffset.UnixEpoch, payload), "chat:x", false);
+        var frame = TestFrames.Message(7, json ?? "{\"n\":\"" + new string('n', 5000) + "\"}");
 
         Assert.StartsWith("id: 1-7\nevent: message\ndata: ", Text(frame.Bytes));
         Assert.Equal(Text(ChunkedSocketWriter.Encode(frame.Bytes)), Text(frame.Chunk));
