@@ -171,6 +171,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 {
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private int _windows;
 
     public ApiHost Host { get; private set; } = null!;
 
@@ -202,10 +203,13 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A new window (its own context: fresh storage, so a fresh chat user) on the demo page.</summary>
+    /// <summary>A new window (its own context: fresh storage) on the demo page, as a chat user of its own.</summary>
     public async Task<BrowserWindow> OpenAsync()
     {
         var context = await _browser!.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
+        // The page would pick a random guest-NNN, and two windows picked the same one often enough to
+        // fail the presence and read-receipt checks (a user does not see its own receipts).
+        await context.AddInitScriptAsync($"localStorage.setItem('gs.user', JSON.stringify('window-{Interlocked.Increment(ref _windows)}'))");
         var page = await context.NewPageAsync();
         var window = new BrowserWindow(context, page);
         await page.GotoAsync(Host.BaseAddress.ToString(), new() { WaitUntil = WaitUntilState.Load, Timeout = 30_000 });
