@@ -15,6 +15,8 @@ internal static class SqliteSchema
             PRIMARY KEY (grain_type, grain_key, state_name));
 
         -- Small rows looked up by key on every append: WITHOUT ROWID saves the extra index hop.
+        -- A stream's last sequence is its newest event's; last_seq holds it as of the last trim, for
+        -- a stream left without events (see SqliteEventLog).
         CREATE TABLE IF NOT EXISTS stream_log (
             stream_ns TEXT NOT NULL,
             stream_key TEXT NOT NULL,

@@ -126,6 +126,24 @@ public sealed class SqliteDatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task An_append_behind_a_second_writer_on_the_same_file_is_a_conflict()
+    {
+        using var siloA = _file.Open();
+        using var siloB = _file.Open();
+        var stream = new StreamId("chat", "contended");
+        var logA = new SqliteEventLog(siloA, TimeProvider.System);
+        var logB = new SqliteEventLog(siloB, TimeProvider.System);
+        var position = await logA.OpenAsync(stream);
+        Assert.Equal(position, await logB.OpenAsync(stream));
+
+        await logA.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, 1, 2, stream));
+
+        await Assert.ThrowsAsync<EventLogConflictException>(() => logB.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, 1, 1, stream)));
+        await logB.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, 3, 1, stream));
+        Assert.Equal(new EventLogPosition(position.Epoch, 1, 3), await logA.OpenAsync(stream));
+    }
+
+    [Fact]
     public async Task Streams_opened_through_two_database_instances_get_different_epochs()
     {
         using var siloA = _file.Open();
