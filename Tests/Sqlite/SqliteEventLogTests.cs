@@ -296,6 +296,23 @@ public sealed class SqliteEventLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_trimmed_stream_whose_events_are_removed_by_hand_keeps_its_last_sequence()
+    {
+        var position = await _log.OpenAsync(Lobby);
+        await _log.AppendAsync(Lobby, Events(position.Epoch, 1, 111));
+        using (var connection = _database.OpenConnection())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "DELETE FROM stream_event";
+            command.ExecuteNonQuery();
+        }
+
+        Assert.Equal(new EventLogPosition(position.Epoch, 12, 111), await _log.OpenAsync(Lobby));
+        await Assert.ThrowsAsync<EventLogConflictException>(() => _log.AppendAsync(Lobby, Events(position.Epoch, 1, 1)));
+        await _log.AppendAsync(Lobby, Events(position.Epoch, 112, 1));
+    }
+
+    [Fact]
     public async Task A_batch_larger_than_the_retention_keeps_only_its_newest_events()
     {
         var position = await _log.OpenAsync(Lobby);
