@@ -25,6 +25,15 @@ public sealed class SqliteEventLogTests : IDisposable
         _file.Dispose();
     }
 
+    /// <summary>Runs <paramref name="sql"/> on a connection of its own, as an operator (or a bug) outside the log would.</summary>
+    private void ExecuteByHand(string sql)
+    {
+        using var connection = _database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     [Fact]
     public async Task Open_creates_an_empty_log_starting_at_sequence_one()
     {
@@ -93,12 +102,7 @@ public sealed class SqliteEventLogTests : IDisposable
     {
         var opened = await _log.OpenAsync(Lobby);
         await _log.AppendAsync(Lobby, Events(opened.Epoch, 1, 3));
-        using (var connection = _database.OpenConnection())
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "DELETE FROM stream_log";
-            command.ExecuteNonQuery();
-        }
+        ExecuteByHand("DELETE FROM stream_log");
 
         var recreated = await _log.OpenAsync(Lobby);
 
@@ -235,12 +239,7 @@ public sealed class SqliteEventLogTests : IDisposable
     {
         var position = await _log.OpenAsync(Lobby);
         // A trigger refusing the batch's second event makes the insert fail after the first succeeded.
-        using (var connection = _database.OpenConnection())
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "CREATE TRIGGER refuse_second BEFORE INSERT ON stream_event WHEN NEW.stream_key = 'lobby' AND NEW.seq = 2 BEGIN SELECT RAISE(ABORT, 'refused'); END";
-            command.ExecuteNonQuery();
-        }
+        ExecuteByHand("CREATE TRIGGER refuse_second BEFORE INSERT ON stream_event WHEN NEW.stream_key = 'lobby' AND NEW.seq = 2 BEGIN SELECT RAISE(ABORT, 'refused'); END");
 
         await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => _log.AppendAsync(Lobby, Events(position.Epoch, 1, 3)));
 
@@ -300,12 +299,7 @@ public sealed class SqliteEventLogTests : IDisposable
     {
         var position = await _log.OpenAsync(Lobby);
         await _log.AppendAsync(Lobby, Events(position.Epoch, 1, 111));
-        using (var connection = _database.OpenConnection())
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "DELETE FROM stream_event";
-            command.ExecuteNonQuery();
-        }
+        ExecuteByHand("DELETE FROM stream_event");
 
         Assert.Equal(new EventLogPosition(position.Epoch, 12, 111), await _log.OpenAsync(Lobby));
         await Assert.ThrowsAsync<EventLogConflictException>(() => _log.AppendAsync(Lobby, Events(position.Epoch, 1, 1)));
