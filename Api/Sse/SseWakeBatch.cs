@@ -12,9 +12,7 @@ internal sealed class SseWakeBatch
     /// <summary>Connections woken per scheduler slice (and at most on the caller's thread).</summary>
     public const int SliceSize = 64;
 
-    private SseConnection[] _connections = [];
-    // Per connection: the frame to send to a claimed connection, or null to wake it to read its queue.
-    private SseFrame?[] _claimed = [];
+    private SseWake[] _wakes = [];
     private int _count;
 
     /// <summary>Offers <paramref name="frame"/> to <paramref name="connection"/>, to be woken by <see cref="Dispatch"/>.</summary>
@@ -23,14 +21,8 @@ internal sealed class SseWakeBatch
         SseFrame? claimed = null;
         if (connection.TryClaim(frame)) claimed = frame;
         else if (!connection.Offer(frame, wakeNow: false)) return;
-        if (_count == _connections.Length)
-        {
-            var capacity = Math.Max(16, _count * 2);
-            Array.Resize(ref _connections, capacity);
-            Array.Resize(ref _claimed, capacity);
-        }
-        _claimed[_count] = claimed;
-        _connections[_count++] = connection;
+        if (_count == _wakes.Length) Array.Resize(ref _wakes, Math.Max(16, _count * 2));
+        _wakes[_count++] = new SseWake(connection, claimed);
     }
 
     /// <summary>Wakes everything added: the last slice on this thread, the others on the scheduler.</summary>
@@ -40,18 +32,10 @@ internal sealed class SseWakeBatch
         var inlineFrom = (_count - 1) / SliceSize * SliceSize;
         for (var start = 0; start < inlineFrom; start += SliceSize)
         {
-            SseWakeScheduler.Shared.Enqueue(new SseWakeSlice(_connections.AsSpan(start, SliceSize).ToArray(), _claimed.AsSpan(start, SliceSize).ToArray()));
+            SseWakeScheduler.Shared.Enqueue(_wakes.AsSpan(start, SliceSize).ToArray());
         }
-        for (var i = inlineFrom; i < _count; i++) Run(_connections[i], _claimed[i]);
-        Array.Clear(_connections, 0, _count);
-        Array.Clear(_claimed, 0, _count);
+        for (var i = inlineFrom; i < _count; i++) _wakes[i].Run();
+        Array.Clear(_wakes, 0, _count);
         _count = 0;
-    }
-
-    /// <summary>Sends a claimed connection its frame, or wakes it to read its queue.</summary>
-    public static void Run(SseConnection connection, SseFrame? claimed)
-    {
-        if (claimed is not null) connection.SendClaimed(claimed);
-        else connection.Wake();
     }
 }

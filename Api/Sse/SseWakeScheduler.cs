@@ -14,7 +14,7 @@ internal sealed class SseWakeScheduler : IThreadPoolWorkItem
     /// <summary>The one scheduler of the process (fan-out shares the cores, whichever relay asks).</summary>
     public static readonly SseWakeScheduler Shared = new(Environment.ProcessorCount, TimeSpan.FromMilliseconds(1));
 
-    private readonly ConcurrentQueue<SseWakeSlice> _slices = new();
+    private readonly ConcurrentQueue<SseWake[]> _slices = new();
     private readonly int _maxWorkers;
     private readonly long _budgetTicks;
     private int _workers;
@@ -27,7 +27,7 @@ internal sealed class SseWakeScheduler : IThreadPoolWorkItem
     }
 
     /// <summary>Queues connections to wake, in order.</summary>
-    public void Enqueue(SseWakeSlice slice)
+    public void Enqueue(SseWake[] slice)
     {
         _slices.Enqueue(slice);
         TryAddWorker();
@@ -50,7 +50,7 @@ internal sealed class SseWakeScheduler : IThreadPoolWorkItem
         var until = Stopwatch.GetTimestamp() + _budgetTicks;
         while (_slices.TryDequeue(out var slice))
         {
-            for (var i = 0; i < slice.Connections.Length; i++) SseWakeBatch.Run(slice.Connections[i], slice.Claimed[i]);
+            foreach (var wake in slice) wake.Run();
             if (Stopwatch.GetTimestamp() >= until)
             {
                 // Budget spent: back of the pool's queue, still counted as a worker.
