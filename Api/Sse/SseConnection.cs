@@ -79,7 +79,22 @@ internal sealed class SseConnection
     /// meanwhile, and gives the turn back to the waiting loop (or resumes it, as <see cref="Wake"/> does).</summary>
     public void SendClaimed(SseFrame frame)
     {
-        if (!TrySendHere(_socket!, frame)) _queue.Wake();
+        if (!TrySendHere(_socket!, frame.Chunk, ending: false)) _queue.Wake();
+    }
+
+    /// <summary>The socket a claimed frame goes to, for a fan-out that sends it itself (<see cref="SocketSendRing"/>).</summary>
+    public Socket ClaimedSocket => _socket!;
+
+    /// <summary>Carries on after a fan-out sent a claimed <paramref name="frame"/> itself: <paramref name="sent"/>
+    /// is what the socket took of its chunk, or a negative errno when the connection is gone. Then as
+    /// <see cref="SendClaimed"/>: what was queued meanwhile, and the turn back to the waiting loop.</summary>
+    public void CompleteClaimedSend(SseFrame frame, int sent)
+    {
+        var chunk = frame.Chunk;
+        if (sent < 0) _broken = true;
+        else if (sent < chunk.Length) _unsent = chunk[sent..].ToArray();
+        else if (TrySendHere(_socket!, default, ending: false)) return;
+        _queue.Wake();
     }
 
     /// <summary>Resumes the drain loop after <see cref="Offer"/> returned true.</summary>
@@ -88,19 +103,18 @@ internal sealed class SseConnection
     /// The loop runs only when there is more to do than a send that the socket takes at once.</remarks>
     public void Wake()
     {
-        if (_socket is not { } socket || !TrySendHere(socket)) _queue.Wake();
+        if (_socket is not { } socket || !TrySendHere(socket, TakeChunk(out var ending), ending)) _queue.Wake();
     }
 
     // The caller holds the reader's turn (its offer found the loop waiting, or it claimed the loop for
-    // the unqueued frame `claimed`, which never ends the stream): true when it sent that frame and what
-    // was queued and gave the turn back to the waiting loop; false when the loop must resume (the
-    // stream ends or was completed, the socket did not take everything, or the send failed).
-    private bool TrySendHere(Socket socket, SseFrame? claimed = null)
+    // an unqueued frame, which never ends the stream) and has `chunk` to send first (empty: already
+    // sent): true when it sent that and what was queued and gave the turn back to the waiting loop;
+    // false when the loop must resume (the stream ends or was completed, the socket did not take
+    // everything, or the send failed).
+    private bool TrySendHere(Socket socket, ReadOnlySpan<byte> chunk, bool ending)
     {
         try
         {
-            var ending = false;
-            var chunk = claimed is null ? TakeChunk(out ending) : claimed.Chunk;
             while (true)
             {
                 if (!chunk.IsEmpty && ChunkedSocketWriter.TrySend(socket, chunk) is { } rest)

@@ -19,6 +19,7 @@ internal sealed class SseConnectionTracker : IDisposable
     private readonly Lock _gate = new();
     private readonly ITimer _heartbeat;
     private readonly CancellationTokenRegistration _stopping;
+    private readonly bool _batchSends;
     private int _nextSlot;
     private int _beatSlot;
     private bool _stopped;
@@ -26,6 +27,7 @@ internal sealed class SseConnectionTracker : IDisposable
     public SseConnectionTracker(IOptions<SseOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
     {
         var interval = options.Value.HeartbeatInterval;
+        _batchSends = options.Value.BatchedSocketSends;
         if (interval <= TimeSpan.Zero) interval = TimeSpan.FromSeconds(15);
         var tick = interval / Slots;
         _heartbeat = time.CreateTimer(static state => ((SseConnectionTracker)state!).Beat(), this, tick, tick);
@@ -74,7 +76,7 @@ internal sealed class SseConnectionTracker : IDisposable
             slot = _beatSlot;
             _beatSlot = (_beatSlot + 1) % Slots;
         }
-        var wakes = new SseWakeBatch();
+        var wakes = new SseWakeBatch(_batchSends);
         ForEach(slot, c => wakes.Offer(c, SseFrame.Heartbeat));
         wakes.Dispatch();
     }

@@ -60,6 +60,9 @@ internal sealed class SseFrame
     /// <summary><see cref="Bytes"/> as one HTTP/1.1 chunk, for connections written by <see cref="ChunkedSocketWriter"/>; shared by every connection.</summary>
     public ReadOnlySpan<byte> Chunk => _chunk;
 
+    /// <summary>The array behind <see cref="Chunk"/>, for sends that need it pinned (<see cref="SocketSendRing"/>); never written to.</summary>
+    public byte[] ChunkArray => _chunk;
+
     /// <summary>Where the <c>event:</c> line starts in <see cref="Bytes"/> (after the id line).</summary>
     public int BodyOffset { get; }
 

@@ -20,6 +20,12 @@ public sealed class SseOptions
     /// connection, about a fifth of a fan-out's CPU. Default true.</summary>
     public bool DirectSocketWrites { get; set; } = true;
 
+    /// <summary>With <see cref="DirectSocketWrites"/> on Linux, a fan-out hands its sends to the kernel
+    /// in batches of up to 64 through io_uring, one system call per batch instead of one per
+    /// connection (~1 µs of CPU less per delivery); where io_uring is unavailable it sends one by one.
+    /// Default true.</summary>
+    public bool BatchedSocketSends { get; set; } = true;
+
     /// <summary>Frames a connection may have queued before it is cut off (or, for latest-wins
     /// streams such as quotes, before its oldest queued frame is dropped). Default 1,024.</summary>
     public int QueueCapacity { get; set; } = 1024;

@@ -10,4 +10,47 @@ internal readonly record struct SseWake(SseConnection Connection, SseFrame? Clai
         if (Claimed is not null) Connection.SendClaimed(Claimed);
         else Connection.Wake();
     }
+
+    /// <summary>Runs every wake of <paramref name="wakes"/>; with <paramref name="batchSends"/> the
+    /// claimed frames go out through this thread's <see cref="SocketSendRing"/>, up to
+    /// <see cref="SocketSendRing.Capacity"/> sends per system call, where the kernel offers one.</summary>
+    public static void RunAll(ReadOnlySpan<SseWake> wakes, bool batchSends)
+    {
+        if (!batchSends || SocketSendRing.ForCurrentThread() is not { } ring)
+        {
+            foreach (var wake in wakes) wake.Run();
+            return;
+        }
+        Span<int> sent = stackalloc int[SocketSendRing.Capacity];
+        Span<int> wakeOf = stackalloc int[SocketSendRing.Capacity];
+        for (var i = 0; i < wakes.Length; i++)
+        {
+            var wake = wakes[i];
+            if (wake.Claimed is not { } frame)
+            {
+                wake.Connection.Wake();
+                continue;
+            }
+            if (!ring.TryAdd(wake.Connection.ClaimedSocket, frame.ChunkArray))
+            {
+                wake.Connection.CompleteClaimedSend(frame, -1); // the socket is closed: the client has gone
+                continue;
+            }
+            wakeOf[ring.Count - 1] = i;
+            if (ring.Count == SocketSendRing.Capacity) Complete(ring, wakes, wakeOf, sent);
+        }
+        Complete(ring, wakes, wakeOf, sent);
+    }
+
+    private static void Complete(SocketSendRing ring, ReadOnlySpan<SseWake> wakes, ReadOnlySpan<int> wakeOf, Span<int> sent)
+    {
+        var count = ring.Count;
+        if (count == 0) return;
+        ring.Submit(sent);
+        for (var entry = 0; entry < count; entry++)
+        {
+            var wake = wakes[wakeOf[entry]];
+            wake.Connection.CompleteClaimedSend(wake.Claimed!, sent[entry]);
+        }
+    }
 }

@@ -12,8 +12,13 @@ internal sealed class SseWakeBatch
     /// <summary>Connections woken per scheduler slice (and at most on the caller's thread).</summary>
     public const int SliceSize = 64;
 
+    private readonly bool _batchSends;
     private SseWake[] _wakes = [];
     private int _count;
+
+    /// <summary>A batch; <paramref name="batchSends"/> sends claimed frames through a
+    /// <see cref="SocketSendRing"/> (see <see cref="SseOptions.BatchedSocketSends"/>).</summary>
+    public SseWakeBatch(bool batchSends) => _batchSends = batchSends;
 
     /// <summary>Offers <paramref name="frame"/> to <paramref name="connection"/>, to be woken by <see cref="Dispatch"/>.</summary>
     public void Offer(SseConnection connection, SseFrame frame)
@@ -32,9 +37,9 @@ internal sealed class SseWakeBatch
         var inlineFrom = (_count - 1) / SliceSize * SliceSize;
         for (var start = 0; start < inlineFrom; start += SliceSize)
         {
-            SseWakeScheduler.Shared.Enqueue(_wakes.AsSpan(start, SliceSize).ToArray());
+            SseWakeScheduler.Shared.Enqueue(_wakes.AsSpan(start, SliceSize).ToArray(), _batchSends);
         }
-        for (var i = inlineFrom; i < _count; i++) _wakes[i].Run();
+        SseWake.RunAll(_wakes.AsSpan(inlineFrom, _count - inlineFrom), _batchSends);
         Array.Clear(_wakes, 0, _count);
         _count = 0;
     }

@@ -14,7 +14,7 @@ internal sealed class SseWakeScheduler : IThreadPoolWorkItem
     /// <summary>The one scheduler of the process (fan-out shares the cores, whichever relay asks).</summary>
     public static readonly SseWakeScheduler Shared = new(Environment.ProcessorCount, TimeSpan.FromMilliseconds(1));
 
-    private readonly ConcurrentQueue<SseWake[]> _slices = new();
+    private readonly ConcurrentQueue<(SseWake[] Wakes, bool BatchSends)> _slices = new();
     private readonly int _maxWorkers;
     private readonly long _budgetTicks;
     private int _workers;
@@ -26,10 +26,10 @@ internal sealed class SseWakeScheduler : IThreadPoolWorkItem
         _budgetTicks = (long)(budget.TotalSeconds * Stopwatch.Frequency);
     }
 
-    /// <summary>Queues connections to wake, in order.</summary>
-    public void Enqueue(SseWake[] slice)
+    /// <summary>Queues connections to wake, in order (see <see cref="SseWake.RunAll"/>).</summary>
+    public void Enqueue(SseWake[] slice, bool batchSends)
     {
-        _slices.Enqueue(slice);
+        _slices.Enqueue((slice, batchSends));
         TryAddWorker();
     }
 
@@ -50,7 +50,7 @@ internal sealed class SseWakeScheduler : IThreadPoolWorkItem
         var until = Stopwatch.GetTimestamp() + _budgetTicks;
         while (_slices.TryDequeue(out var slice))
         {
-            foreach (var wake in slice) wake.Run();
+            SseWake.RunAll(slice.Wakes, slice.BatchSends);
             if (Stopwatch.GetTimestamp() >= until)
             {
                 // Budget spent: back of the pool's queue, still counted as a worker.

@@ -28,7 +28,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     private readonly SequenceRing<SseFrame> _ring;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Used only by upstream deliveries, which the runtime makes one at a time.
-    private readonly SseWakeBatch _wakes = new();
+    private readonly SseWakeBatch _wakes;
     private readonly RelaySubscriberList _subscribers = new();
     private StreamSequenceToken _last;
     private StreamSubscriptionHandle? _handle;
@@ -38,6 +38,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     {
         _raw = raw;
         _options = options;
+        _wakes = new SseWakeBatch(options.BatchedSocketSends);
         _logger = logger;
         _ring = new SequenceRing<SseFrame>(options.RelayBufferSize);
         StreamId = raw.StreamId;

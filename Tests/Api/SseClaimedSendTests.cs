@@ -12,8 +12,10 @@ public sealed class SseClaimedSendTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task A_claimed_frame_goes_out_before_what_is_offered_meanwhile_and_the_loop_can_be_claimed_again()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_claimed_frame_goes_out_before_what_is_offered_meanwhile_and_the_loop_can_be_claimed_again(bool batchSends)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -35,7 +37,7 @@ public sealed class SseClaimedSendTests
         Assert.False(connection.TryClaim(frames[1])); // the turn is taken
         connection.SendClaimed(frames[0]);
 
-        var batch = new SseWakeBatch();
+        var batch = new SseWakeBatch(batchSends);
         batch.Offer(connection, frames[1]); // claimed again: the send handed the turn back
         batch.Offer(connection, frames[2]); // the turn is taken: queued behind it
         batch.Dispatch();

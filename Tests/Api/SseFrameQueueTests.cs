@@ -117,7 +117,7 @@ public sealed class SseFrameQueueTests
             runs.Add(connection.RunAsync());
         }
 
-        var batch = new SseWakeBatch();
+        var batch = new SseWakeBatch(batchSends: true);
         var frame = Frame(7);
         foreach (var connection in all) batch.Offer(connection, frame);
         batch.Dispatch();

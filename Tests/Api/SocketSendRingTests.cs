@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Sockets;
+using GrainStream.Api.Sse;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+
+namespace GrainStream.Tests.Api;
+
+/// <summary>Batched sends through io_uring (Linux; the ring is this thread's, so no test awaits
+/// between queuing and submitting).</summary>
+public sealed class SocketSendRingTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_batch_sends_each_buffer_to_its_own_socket()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var pairs = new List<(Socket Server, Socket Client)>();
+        try
+        {
+            for (var i = 0; i < 5; i++) pairs.Add(await ConnectedPairAsync());
+            var buffers = pairs.Select((_, i) => Enumerable.Repeat((byte)('a' + i), 100 + i).ToArray()).ToArray();
+            var sent = new int[SocketSendRing.Capacity];
+
+            var ring = SocketSendRing.ForCurrentThread();
+            Assert.NotNull(ring); // this machine's kernel has io_uring; elsewhere the fan-out falls back
+            for (var i = 0; i < pairs.Count; i++) Assert.True(ring.TryAdd(pairs[i].Server, buffers[i]));
+            Assert.Equal(pairs.Count, ring.Count);
+            ring.Submit(sent);
+
+            Assert.Equal(0, ring.Count);
+            Assert.Equal(buffers.Select(b => b.Length), sent.Take(pairs.Count));
+            for (var i = 0; i < pairs.Count; i++) Assert.Equal(buffers[i], await ReceiveAsync(pairs[i].Client, buffers[i].Length));
+        }
+        finally
+        {
+            foreach (var (server, client) in pairs)
+            {
+                server.Dispose();
+                client.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_socket_whose_buffer_is_full_reports_what_it_took_and_then_zero()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (server, client) = await ConnectedPairAsync(smallBuffers: true);
+        using (server)
+        using (client)
+        {
+            var big = new byte[8 << 20];
+            var sent = new int[SocketSendRing.Capacity];
+            var ring = SocketSendRing.ForCurrentThread()!;
+
+            Assert.True(ring.TryAdd(server, big));
+            ring.Submit(sent);
+            Assert.InRange(sent[0], 1, big.Length - 1);
+
+            // The peer's receive queue takes a little more as loopback moves the bytes over; then nothing.
+            for (var attempt = 0; attempt < 1000 && sent[0] > 0; attempt++)
+            {
+                Assert.True(ring.TryAdd(server, big));
+                ring.Submit(sent);
+                Assert.InRange(sent[0], 0, big.Length - 1);
+            }
+            Assert.Equal(0, sent[0]);
+        }
+    }
+
+    [Fact]
+    public async Task A_closed_socket_is_refused_and_a_reset_one_reports_an_error()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (closed, closedPeer) = await ConnectedPairAsync();
+        closed.Dispose();
+        closedPeer.Dispose();
+        var (server, client) = await ConnectedPairAsync();
+        using (server)
+        {
+            client.LingerState = new LingerOption(true, 0);
+            client.Dispose(); // a reset
+            var ring = SocketSendRing.ForCurrentThread()!;
+            var sent = new int[SocketSendRing.Capacity];
+
+            Assert.False(ring.TryAdd(closed, new byte[10]));
+            Assert.Equal(0, ring.Count);
+
+            // The reset arrives asynchronously; once it has, every send fails.
+            var deadline = DateTime.UtcNow + Bound;
+            do
+            {
+                Assert.True(ring.TryAdd(server, new byte[10]));
+                ring.Submit(sent);
+            }
+            while (sent[0] >= 0 && DateTime.UtcNow < deadline);
+            Assert.True(sent[0] < 0, $"A send to a reset connection kept succeeding ({sent[0]}).");
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_fan_out_to_a_socket_that_takes_part_of_a_frame_finishes_it_in_order(bool batchSends)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (server, client) = await ConnectedPairAsync(smallBuffers: true);
+        using (server)
+        using (client)
+        {
+            var context = new DefaultHttpContext();
+            context.Request.Protocol = "HTTP/1.1";
+            context.Response.Headers.TransferEncoding = "chunked";
+            context.Features.Set<IConnectionSocketFeature>(new SocketFeature(server));
+            var connection = new SseConnection(context, new SseOptions(), latestWins: false);
+            connection.WriteToSocketFromNowOn();
+            var run = connection.RunAsync();
+
+            var frames = new[] { TestFrames.Message(1, "{\"n\":\"" + new string('n', 2 << 20) + "\"}"), TestFrames.Message(2) };
+            var batch = new SseWakeBatch(batchSends);
+            batch.Offer(connection, frames[0]); // claimed; the socket takes only part of it
+            batch.Dispatch();
+            batch.Offer(connection, frames[1]); // queued behind the rest, which the loop sends
+            batch.Dispatch();
+
+            var expected = frames.SelectMany(f => f.Chunk.ToArray()).ToArray();
+            Assert.Equal(expected, await ReceiveAsync(client, expected.Length));
+            connection.Stop();
+            await run.WaitAsync(Bound);
+        }
+    }
+
+    // Small buffers are set before connecting: shrinking a receive buffer below the window it already
+    // advertised makes the kernel drop segments, and the sender's retransmissions back off for seconds.
+    private static async Task<(Socket Server, Socket Client)> ConnectedPairAsync(bool smallBuffers = false)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (smallBuffers) listener.ReceiveBufferSize = 4096; // the accepted socket inherits it
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (smallBuffers) server.SendBufferSize = 4096;
+        await server.ConnectAsync(listener.LocalEndPoint!);
+        var client = await listener.AcceptAsync();
+        server.Blocking = false; // as ChunkedSocketWriter.TryTake leaves a stream's socket
+        return (server, client);
+    }
+
+    private static async Task<byte[]> ReceiveAsync(Socket socket, int length)
+    {
+        var received = new MemoryStream();
+        var buffer = new byte[65536];
+        using var timeout = new CancellationTokenSource(Bound);
+        while (received.Length < length)
+        {
+            int read;
+            try
+            {
+                read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"Only {received.Length} of {length} bytes arrived within {Bound}.");
+                throw;
+            }
+            Assert.True(read > 0, $"The connection closed after {received.Length} of {length} bytes.");
+            received.Write(buffer, 0, read);
+        }
+        return received.ToArray();
+    }
+
+    private sealed class SocketFeature(Socket socket) : IConnectionSocketFeature
+    {
+        public Socket Socket { get; } = socket;
+    }
+}
