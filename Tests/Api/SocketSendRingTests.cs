@@ -1,8 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
 using GrainStream.Api.Sse;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http;
 
 namespace GrainStream.Tests.Api;
 
@@ -19,7 +16,7 @@ public sealed class SocketSendRingTests
         var pairs = new List<(Socket Server, Socket Client)>();
         try
         {
-            for (var i = 0; i < 5; i++) pairs.Add(await ConnectedPairAsync());
+            for (var i = 0; i < 5; i++) pairs.Add(await DirectSockets.ConnectAsync());
             var buffers = pairs.Select((_, i) => Enumerable.Repeat((byte)('a' + i), 100 + i).ToArray()).ToArray();
             var sent = new int[SocketSendRing.Capacity];
 
@@ -31,7 +28,7 @@ public sealed class SocketSendRingTests
 
             Assert.Equal(0, ring.Count);
             Assert.Equal(buffers.Select(b => b.Length), sent.Take(pairs.Count));
-            for (var i = 0; i < pairs.Count; i++) Assert.Equal(buffers[i], await ReceiveAsync(pairs[i].Client, buffers[i].Length));
+            for (var i = 0; i < pairs.Count; i++) Assert.Equal(buffers[i], await DirectSockets.ReceiveAsync(pairs[i].Client, buffers[i].Length));
         }
         finally
         {
@@ -47,7 +44,7 @@ public sealed class SocketSendRingTests
     public async Task A_socket_whose_buffer_is_full_reports_what_it_took_and_then_zero()
     {
         if (!OperatingSystem.IsLinux()) return;
-        var (server, client) = await ConnectedPairAsync(smallBuffers: true);
+        var (server, client) = await DirectSockets.ConnectAsync(smallBuffers: true);
         using (server)
         using (client)
         {
@@ -74,10 +71,10 @@ public sealed class SocketSendRingTests
     public async Task A_closed_socket_is_refused_and_a_reset_one_reports_an_error()
     {
         if (!OperatingSystem.IsLinux()) return;
-        var (closed, closedPeer) = await ConnectedPairAsync();
+        var (closed, closedPeer) = await DirectSockets.ConnectAsync();
         closed.Dispose();
         closedPeer.Dispose();
-        var (server, client) = await ConnectedPairAsync();
+        var (server, client) = await DirectSockets.ConnectAsync();
         using (server)
         {
             client.LingerState = new LingerOption(true, 0);
@@ -106,16 +103,11 @@ public sealed class SocketSendRingTests
     public async Task A_fan_out_to_a_socket_that_takes_part_of_a_frame_finishes_it_in_order(bool batchSends)
     {
         if (!OperatingSystem.IsLinux()) return;
-        var (server, client) = await ConnectedPairAsync(smallBuffers: true);
+        var (server, client) = await DirectSockets.ConnectAsync(smallBuffers: true);
         using (server)
         using (client)
         {
-            var context = new DefaultHttpContext();
-            context.Request.Protocol = "HTTP/1.1";
-            context.Response.Headers.TransferEncoding = "chunked";
-            context.Features.Set<IConnectionSocketFeature>(new SocketFeature(server));
-            var connection = new SseConnection(context, new SseOptions(), latestWins: false);
-            connection.WriteToSocketFromNowOn();
+            var connection = DirectSockets.Stream(server);
             var run = connection.RunAsync();
 
             var frames = new[] { TestFrames.Message(1, "{\"n\":\"" + new string('n', 2 << 20) + "\"}"), TestFrames.Message(2) };
@@ -126,53 +118,9 @@ public sealed class SocketSendRingTests
             batch.Dispatch();
 
             var expected = frames.SelectMany(f => f.Chunk.ToArray()).ToArray();
-            Assert.Equal(expected, await ReceiveAsync(client, expected.Length));
+            Assert.Equal(expected, await DirectSockets.ReceiveAsync(client, expected.Length));
             connection.Stop();
             await run.WaitAsync(Bound);
         }
-    }
-
-    // Small buffers are set before connecting: shrinking a receive buffer below the window it already
-    // advertised makes the kernel drop segments, and the sender's retransmissions back off for seconds.
-    private static async Task<(Socket Server, Socket Client)> ConnectedPairAsync(bool smallBuffers = false)
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        if (smallBuffers) listener.ReceiveBufferSize = 4096; // the accepted socket inherits it
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        if (smallBuffers) server.SendBufferSize = 4096;
-        await server.ConnectAsync(listener.LocalEndPoint!);
-        var client = await listener.AcceptAsync();
-        server.Blocking = false; // as ChunkedSocketWriter.TryTake leaves a stream's socket
-        return (server, client);
-    }
-
-    private static async Task<byte[]> ReceiveAsync(Socket socket, int length)
-    {
-        var received = new MemoryStream();
-        var buffer = new byte[65536];
-        using var timeout = new CancellationTokenSource(Bound);
-        while (received.Length < length)
-        {
-            int read;
-            try
-            {
-                read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"Only {received.Length} of {length} bytes arrived within {Bound}.");
-                throw;
-            }
-            Assert.True(read > 0, $"The connection closed after {received.Length} of {length} bytes.");
-            received.Write(buffer, 0, read);
-        }
-        return received.ToArray();
-    }
-
-    private sealed class SocketFeature(Socket socket) : IConnectionSocketFeature
-    {
-        public Socket Socket { get; } = socket;
     }
 }

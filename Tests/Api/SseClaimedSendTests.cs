@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
 using GrainStream.Api.Sse;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http;
 
 namespace GrainStream.Tests.Api;
 
@@ -17,19 +13,10 @@ public sealed class SseClaimedSendTests
     [InlineData(true)]
     public async Task A_claimed_frame_goes_out_before_what_is_offered_meanwhile_and_the_loop_can_be_claimed_again(bool batchSends)
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await server.ConnectAsync(listener.LocalEndPoint!);
-        using var client = await listener.AcceptAsync();
-
-        var context = new DefaultHttpContext();
-        context.Request.Protocol = "HTTP/1.1";
-        context.Response.Headers.TransferEncoding = "chunked";
-        context.Features.Set<IConnectionSocketFeature>(new SocketFeature(server));
-        var connection = new SseConnection(context, new SseOptions(), latestWins: false);
-        connection.WriteToSocketFromNowOn();
+        var (server, client) = await DirectSockets.ConnectAsync();
+        using var serverSide = server;
+        using var clientSide = client;
+        var connection = DirectSockets.Stream(server);
         var run = connection.RunAsync();
 
         var frames = Enumerable.Range(1, 4).Select(i => TestFrames.Message(i)).ToArray();
@@ -45,23 +32,9 @@ public sealed class SseClaimedSendTests
         batch.Dispatch();
 
         var expected = frames.SelectMany(f => f.Chunk.ToArray()).ToArray();
-        var received = new MemoryStream();
-        var buffer = new byte[4096];
-        using var timeout = new CancellationTokenSource(Bound);
-        while (received.Length < expected.Length)
-        {
-            var read = await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            Assert.True(read > 0, "The connection closed before every frame arrived.");
-            received.Write(buffer, 0, read);
-        }
-        Assert.Equal(expected, received.ToArray());
+        Assert.Equal(expected, await DirectSockets.ReceiveAsync(client, expected.Length));
 
         connection.Stop();
         await run.WaitAsync(Bound);
-    }
-
-    private sealed class SocketFeature(Socket socket) : IConnectionSocketFeature
-    {
-        public Socket Socket { get; } = socket;
     }
 }

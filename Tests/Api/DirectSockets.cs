@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using GrainStream.Api.Sse;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+
+namespace GrainStream.Tests.Api;
+
+/// <summary>Loopback socket pairs and event streams written straight to them, for tests of the
+/// direct socket path without Kestrel in front.</summary>
+internal static class DirectSockets
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    /// <summary>A connected pair: the server side, non-blocking as <see cref="ChunkedSocketWriter.TryTake"/>
+    /// leaves a stream's socket, and the client side that reads it.</summary>
+    /// <remarks>Small buffers are set before connecting: shrinking a receive buffer below the window
+    /// it already advertised makes the kernel drop segments, and retransmissions back off for seconds.</remarks>
+    public static async Task<(Socket Server, Socket Client)> ConnectAsync(bool smallBuffers = false)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (smallBuffers) listener.ReceiveBufferSize = 4096; // the accepted socket inherits it
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (smallBuffers) server.SendBufferSize = 4096;
+        await server.ConnectAsync(listener.LocalEndPoint!);
+        var client = await listener.AcceptAsync();
+        server.Blocking = false;
+        return (server, client);
+    }
+
+    /// <summary>A single-stream SSE connection whose body goes straight to <paramref name="server"/>.</summary>
+    public static SseConnection Stream(Socket server)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Protocol = "HTTP/1.1";
+        context.Response.Headers.TransferEncoding = "chunked";
+        context.Features.Set<IConnectionSocketFeature>(new SocketFeature(server));
+        var connection = new SseConnection(context, new SseOptions(), latestWins: false);
+        connection.WriteToSocketFromNowOn();
+        return connection;
+    }
+
+    /// <summary>Exactly <paramref name="length"/> bytes from <paramref name="socket"/>, within a bound.</summary>
+    public static async Task<byte[]> ReceiveAsync(Socket socket, int length)
+    {
+        var received = new MemoryStream();
+        var buffer = new byte[65536];
+        using var timeout = new CancellationTokenSource(Bound);
+        while (received.Length < length)
+        {
+            int read;
+            try
+            {
+                read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"Only {received.Length} of {length} bytes arrived within {Bound}.");
+                throw;
+            }
+            Assert.True(read > 0, $"The connection closed after {received.Length} of {length} bytes.");
+            received.Write(buffer, 0, read);
+        }
+        return received.ToArray();
+    }
+
+    private sealed class SocketFeature(Socket socket) : IConnectionSocketFeature
+    {
+        public Socket Socket { get; } = socket;
+    }
+}
