@@ -35,7 +35,6 @@ internal sealed unsafe partial class SocketSendRing
 
     private readonly RingMemory _memory;
     private readonly SafeSocketHandle?[] _handles = new SafeSocketHandle?[Capacity];
-    private readonly byte[]?[] _buffers = new byte[]?[Capacity];
     private readonly GCHandle[] _pins = new GCHandle[Capacity];
     private byte[]? _lastPinned;
     private int _pinCount;
@@ -81,7 +80,6 @@ internal sealed unsafe partial class SocketSendRing
             _lastPinned = buffer;
         }
         _handles[_count] = handle;
-        _buffers[_count] = buffer;
         var sqe = _memory.Entry(_count);
         *sqe = default;
         sqe->Opcode = OpSend;
@@ -95,8 +93,8 @@ internal sealed unsafe partial class SocketSendRing
     }
 
     /// <summary>Sends everything queued in one call. <paramref name="results"/>[i] is, for entry i,
-    /// the bytes the socket took (possibly fewer than queued, 0 when its buffer was full) or a negative
-    /// errno when the connection is gone.</summary>
+    /// the bytes the socket took (possibly fewer than queued; 0 when its buffer was full or the kernel
+    /// refused the entry) or a negative errno when the connection is gone.</summary>
     public void Submit(Span<int> results)
     {
         var count = _count;
@@ -106,10 +104,11 @@ internal sealed unsafe partial class SocketSendRing
             var submitted = _memory.Publish(count);
             if (submitted < count)
             {
-                // The kernel refused the rest (out of memory, say): they were never sent, so this ring is
-                // given up and they go the ordinary way.
+                // The kernel refused the rest (out of memory, say): nothing of them was sent, and each
+                // connection sends its chunk on its own asynchronous path. The refused entries stay in
+                // this ring's queue, where a later call would submit them, so the ring is given up.
                 t_ring = null;
-                for (var i = submitted; i < count; i++) results[i] = SendDirectly(i);
+                results[submitted..count].Clear();
             }
             var pending = submitted - _memory.Reap(results);
             if (pending > 0)
@@ -135,22 +134,12 @@ internal sealed unsafe partial class SocketSendRing
             {
                 _handles[i]!.DangerousRelease();
                 _handles[i] = null;
-                _buffers[i] = null;
             }
             for (var i = 0; i < _pinCount; i++) _pins[i].Free();
             _pinCount = 0;
             _lastPinned = null;
             _count = 0;
         }
-    }
-
-    // The buffer is still pinned and the handle referenced.
-    private int SendDirectly(int entry)
-    {
-        var buffer = _buffers[entry]!;
-        var address = (void*)Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0);
-        var sent = Send((int)_handles[entry]!.DangerousGetHandle(), address, (nuint)buffer.Length, (int)(MsgDontWait | MsgNoSignal));
-        return sent >= 0 ? (int)sent : -Marshal.GetLastPInvokeError();
     }
 
     /// <summary>The ring's shared memory with the kernel: the submission queue, its entries, and the
@@ -304,9 +293,6 @@ internal sealed unsafe partial class SocketSendRing
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
-    private static partial nint Send(int fd, void* buffer, nuint length, int flags);
 
     // The kernel's structures (include/uapi/linux/io_uring.h), only the fields used here named.
 
