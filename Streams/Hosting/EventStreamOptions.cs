@@ -1,0 +1,27 @@
+namespace GrainStream.Streams;
+
+/// <summary>Settings of a GrainStream stream provider (named options, one set per provider name).</summary>
+public sealed class EventStreamOptions
+{
+    /// <summary>Events a stream's hub keeps in memory in front of the durable log. Default 1,024.</summary>
+    public int CacheSize { get; set; } = 1024;
+
+    /// <summary>Events read from the log per round trip when replaying. Default 512.</summary>
+    public int ReplayBatchSize { get; set; } = 512;
+
+    /// <summary>Most events committed to the log in one group commit. Default 1,024.</summary>
+    public int MaxCommitBatch { get; set; } = 1024;
+
+    /// <summary>How often a process renews its subscriptions with their hubs; a hub that does not
+    /// know a subscription (it was re-activated after its silo died) makes it subscribe again from
+    /// its last event. Default 2 s: the longest a subscription waits to learn of a lost hub.</summary>
+    public TimeSpan RenewPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a hub keeps a subscription that is not renewed (its process died).
+    /// Default 10 s.</summary>
+    public TimeSpan SubscriptionLease { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a subscriber waits before trying again to subscribe after a failure.
+    /// Default 200 ms, doubling up to 5 s.</summary>
+    public TimeSpan ResubscribeBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
+}

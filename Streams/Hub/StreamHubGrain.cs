@@ -1,0 +1,272 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Placement;
+using Orleans.Runtime;
+
+namespace GrainStream.Streams;
+
+/// <summary>The hub of one stream. Reentrant so that publishes pipeline into group commits, yet all
+/// its code runs on the activation's single thread: the hand-over from replay to live delivery
+/// happens between two awaits, where nothing else can run, which is what makes it gap-free.
+/// Placed on the silo of its first caller, which is normally the stream's publishing grain, so a
+/// publish is a local call.</summary>
+[Reentrant]
+[PreferLocalPlacement]
+[GrainType("gs-streamhub")]
+internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<EventStreamOptions> optionsMonitor, TimeProvider time, ILogger<StreamHubGrain> logger)
+    : Grain, IStreamHubGrain
+{
+    private readonly Dictionary<Guid, Subscriber> _subscribers = [];
+    private readonly List<Pending> _pending = [];
+    private readonly List<Pending> _batch = [];
+    // Live subscribers grouped by endpoint, rebuilt only when subscriptions change.
+    private (IStreamDeliveryObserver Endpoint, Guid[] Ids)[]? _liveGroups;
+    private EventStreamOptions _options = null!;
+    private IEventLog _log = null!;
+    private SequenceRing<StreamEvent> _cache = null!;
+    private IGrainTimer? _leaseTimer;
+    private string _hubKey = "";
+    private StreamId _streamId;
+    private long _epoch;
+    private long _assigned;
+    private long _committed;
+    private bool _flushing;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _hubKey = this.GetPrimaryKeyString();
+        var (provider, streamId) = StreamHubKey.Parse(_hubKey);
+        _streamId = streamId;
+        _options = optionsMonitor.Get(provider);
+        _log = services.GetKeyedService<IEventLog>(provider)
+            ?? throw new InvalidOperationException($"Stream provider '{provider}' has no event log on this silo; register one (e.g. UseSqliteEventLog(\"{provider}\")).");
+        _cache = new SequenceRing<StreamEvent>(_options.CacheSize);
+        var position = await _log.OpenAsync(_streamId, cancellationToken);
+        _epoch = position.Epoch;
+        _assigned = _committed = position.LastSequence;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Subscribers re-subscribe at once (to the next activation) rather than at their next renewal.
+        foreach (var (endpoint, ids) in Groups(all: true)) endpoint.Deliver(new StreamDelivery(_hubKey, ids, null, [], HubLeaving: true)).Ignore();
+        return Task.CompletedTask;
+    }
+
+    public Task<StreamPosition> Publish(StreamPublication publication)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(publication.EventName);
+        if (publication.Expected is { } expected && (expected.Sequence != _assigned + 1 || (expected.Epoch != 0 && expected.Epoch != _epoch)))
+        {
+            var last = new StreamPosition(_epoch, _assigned);
+            return Task.FromException<StreamPosition>(new StreamPositionConflictException(
+                $"Stream {_streamId} cannot take an event at {expected}: its next position is {_epoch}-{_assigned + 1}.", expected, last));
+        }
+        var position = new StreamPosition(_epoch, ++_assigned);
+        var pending = new Pending(new StreamEvent(_streamId, position, publication.EventName, time.GetUtcNow(), publication.Payload));
+        _pending.Add(pending);
+        if (!_flushing) _ = FlushAsync();
+        return pending.Task;
+    }
+
+    /// <summary>Commits queued events in groups, then delivers each group to the live subscribers.</summary>
+    private async Task FlushAsync()
+    {
+        _flushing = true;
+        try
+        {
+            // Let the publishes already in the mailbox join this group: under load one commit and
+            // one delivery then carry many events.
+            await Task.Yield();
+            var batch = _batch;
+            while (_pending.Count > 0)
+            {
+                var count = Math.Min(_pending.Count, Math.Max(1, _options.MaxCommitBatch));
+                batch.Clear();
+                batch.AddRange(_pending.Count == count ? _pending : _pending.GetRange(0, count));
+                _pending.RemoveRange(0, count);
+                var events = new StreamEvent[count];
+                for (var i = 0; i < count; i++) events[i] = batch[i].Event;
+                try
+                {
+                    await _log.AppendAsync(_streamId, events);
+                }
+                catch (Exception exception)
+                {
+                    // Nothing after the last commit is durable: fail it all and number anew from there.
+                    logger.LogWarning(exception, "Appending to stream {StreamId} failed", _streamId);
+                    foreach (var failed in batch.Concat(_pending)) failed.TrySetException(exception);
+                    _pending.Clear();
+                    _assigned = _committed;
+                    _cache.Clear();
+                    if (exception is EventLogConflictException)
+                    {
+                        // Another activation wrote to this log (a zombie of a dead silo, or a split):
+                        // this one's view is stale, so it leaves and the next call re-reads the log.
+                        DeactivateOnIdle();
+                    }
+                    return;
+                }
+                foreach (var e in events) _cache.Add(e.Position.Sequence, e);
+                _committed = events[^1].Position.Sequence;
+                DeliverLive(events);
+                foreach (var done in batch) done.TrySetResult(done.Event.Position);
+            }
+        }
+        finally
+        {
+            _batch.Clear();
+            _flushing = false;
+        }
+    }
+
+    private void DeliverLive(StreamEvent[] events)
+    {
+        if (_subscribers.Count == 0) return;
+        _liveGroups ??= Groups(all: false);
+        foreach (var (endpoint, ids) in _liveGroups) endpoint.Deliver(new StreamDelivery(_hubKey, ids, null, events)).Ignore();
+    }
+
+    private (IStreamDeliveryObserver Endpoint, Guid[] Ids)[] Groups(bool all)
+        => [.. _subscribers.Values.Where(s => all || s.Live).GroupBy(s => s.Info.Endpoint).Select(g => (g.Key, g.Select(s => s.Info.SubscriptionId).ToArray()))];
+
+    public async Task<StreamPosition> Subscribe(StreamSubscriberInfo subscriber, StreamPosition? after)
+    {
+        var id = subscriber.SubscriptionId;
+        var entry = new Subscriber(subscriber, time.GetUtcNow());
+        _subscribers[id] = entry;
+        SubscribersChanged();
+
+        long next;
+        if (after is not { } requested)
+        {
+            next = _committed + 1;
+        }
+        else if (requested.Epoch != 0 && requested.Epoch != _epoch)
+        {
+            next = 1;
+            Signal(entry, requested, StreamHistoryTruncationReason.EpochChanged);
+        }
+        else if (requested.Sequence > _committed)
+        {
+            next = _committed + 1;
+            Signal(entry, requested, StreamHistoryTruncationReason.AheadOfStream);
+        }
+        else
+        {
+            next = requested.Sequence + 1;
+        }
+
+        // Replay until caught up with what is committed; the check and the switch to live happen
+        // with no await between them, so the next group commit reaches this subscriber live.
+        var announcedGap = false;
+        while (next <= _committed)
+        {
+            var events = _cache.TryGetFrom(next, _options.ReplayBatchSize)
+                ?? [.. await _log.ReadAsync(_streamId, next - 1, _options.ReplayBatchSize)];
+            if (!_subscribers.ContainsKey(id)) return new StreamPosition(_epoch, _committed);
+            if (events.Count == 0) break;
+            var first = events[0].Position.Sequence;
+            StreamHistoryTruncated? truncated = null;
+            if (first > next && !announcedGap && !entry.Signalled)
+            {
+                truncated = new StreamHistoryTruncated(_streamId, after ?? default, events[0].Position, StreamHistoryTruncationReason.OlderThanHistory);
+            }
+            announcedGap = true;
+            subscriber.Endpoint.Deliver(new StreamDelivery(_hubKey, [id], truncated, events)).Ignore();
+            next = events[^1].Position.Sequence + 1;
+        }
+        entry.Live = true;
+        _liveGroups = null;
+        return new StreamPosition(_epoch, _committed);
+    }
+
+    private void Signal(Subscriber entry, StreamPosition requested, StreamHistoryTruncationReason reason)
+    {
+        entry.Signalled = true;
+        var firstAvailable = new StreamPosition(_epoch, reason == StreamHistoryTruncationReason.EpochChanged ? 1 : _committed + 1);
+        var truncated = new StreamHistoryTruncated(_streamId, requested, firstAvailable, reason);
+        entry.Info.Endpoint.Deliver(new StreamDelivery(_hubKey, [entry.Info.SubscriptionId], truncated, [])).Ignore();
+    }
+
+    public Task<Guid[]> Renew(IStreamDeliveryObserver endpoint, Guid[] subscriptionIds)
+    {
+        var now = time.GetUtcNow();
+        List<Guid>? unknown = null;
+        foreach (var id in subscriptionIds)
+        {
+            if (_subscribers.TryGetValue(id, out var subscriber)) subscriber.RenewedAt = now;
+            else (unknown ??= []).Add(id);
+        }
+        return Task.FromResult(unknown?.ToArray() ?? []);
+    }
+
+    public Task Unsubscribe(Guid subscriptionId)
+    {
+        if (_subscribers.Remove(subscriptionId)) SubscribersChanged();
+        return Task.CompletedTask;
+    }
+
+    public Task<StreamPosition> GetLastPosition() => Task.FromResult(new StreamPosition(_epoch, _committed));
+
+    public async Task<StreamHistoryPage> ReadHistory(long afterSequence, int maxCount)
+    {
+        maxCount = Math.Clamp(maxCount, 1, 10_000);
+        var committed = _committed;
+        var events = _cache.TryGetFrom(afterSequence + 1, maxCount) is { } cached && (cached.Count > 0 || afterSequence >= committed)
+            ? cached
+            : [.. await _log.ReadAsync(_streamId, afterSequence, maxCount)];
+        // Never hand out events that are appended but not yet committed and delivered.
+        if (events.Count > 0 && events[^1].Position.Sequence > committed) events = [.. events.Where(e => e.Position.Sequence <= committed)];
+        var position = await _log.OpenAsync(_streamId);
+        return new StreamHistoryPage(_epoch, Math.Min(position.FirstSequence, committed + 1), committed, events);
+    }
+
+    /// <summary>Subscriptions changed: regroup the live ones and keep the lease sweep running while there are any.</summary>
+    private void SubscribersChanged()
+    {
+        _liveGroups = null;
+        if (_subscribers.Count == 0)
+        {
+            _leaseTimer?.Dispose();
+            _leaseTimer = null;
+        }
+        else
+        {
+            _leaseTimer ??= this.RegisterGrainTimer(ExpireLeases, new GrainTimerCreationOptions(_options.SubscriptionLease, _options.SubscriptionLease) { Interleave = true });
+        }
+    }
+
+    /// <summary>Drops subscriptions whose process stopped renewing them (it died or lost the cluster).</summary>
+    private Task ExpireLeases()
+    {
+        var expiredBefore = time.GetUtcNow() - _options.SubscriptionLease;
+        var expired = _subscribers.Where(s => s.Value.RenewedAt < expiredBefore).Select(s => s.Key).ToList();
+        foreach (var id in expired) _subscribers.Remove(id);
+        if (expired.Count > 0)
+        {
+            logger.LogInformation("Stream {StreamId} dropped {Count} subscriptions that were not renewed", _streamId, expired.Count);
+            SubscribersChanged();
+        }
+        return Task.CompletedTask;
+    }
+
+    private sealed class Subscriber(StreamSubscriberInfo info, DateTimeOffset renewedAt)
+    {
+        public StreamSubscriberInfo Info { get; } = info;
+
+        public DateTimeOffset RenewedAt { get; set; } = renewedAt;
+
+        public bool Live { get; set; }
+
+        public bool Signalled { get; set; }
+    }
+
+    /// <summary>An event waiting for its group commit, and the publisher's completion.</summary>
+    private sealed class Pending(StreamEvent streamEvent) : TaskCompletionSource<StreamPosition>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public StreamEvent Event { get; } = streamEvent;
+    }
+}

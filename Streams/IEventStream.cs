@@ -1,0 +1,25 @@
+using Orleans.Runtime;
+
+namespace GrainStream.Streams;
+
+/// <summary>A GrainStream stream as envelopes with UTF-8 JSON payloads, beside Orleans'
+/// <c>IAsyncStream&lt;T&gt;</c> view of it: what an SSE relay or a grain reading its own history
+/// needs. Every <c>IAsyncStream&lt;T&gt;</c> of a <see cref="GrainStreamProvider"/> is one.</summary>
+public interface IEventStream
+{
+    /// <summary>The stream.</summary>
+    StreamId StreamId { get; }
+
+    /// <summary>Publishes a payload that is already UTF-8 JSON; returns its position once it is in
+    /// the stream's durable log and on its way to every subscriber. With <paramref name="expected"/>
+    /// it fails with <see cref="StreamPositionConflictException"/> unless the event takes exactly
+    /// that position.</summary>
+    Task<StreamPosition> PublishAsync(string eventName, ReadOnlyMemory<byte> utf8JsonPayload, StreamPosition? expected = null);
+
+    /// <summary>The stream's last committed position (sequence 0 when nothing was published yet).</summary>
+    Task<StreamPosition> GetLastPositionAsync();
+
+    /// <summary>Reads committed history: up to <paramref name="maxCount"/> events after
+    /// <paramref name="afterSequence"/>, oldest first, with where the retained history starts and ends.</summary>
+    Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount);
+}

@@ -1,0 +1,250 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace GrainStream.Streams;
+
+/// <summary>One subscription at its subscriber. Deliveries are handled one at a time in arrival
+/// order (on the subscribing grain's scheduler when a grain subscribed); each event is checked
+/// against the last one delivered, so a duplicate is dropped and a gap makes the subscription
+/// subscribe again from its last event, which replays the missing ones from the log, instead of
+/// reaching the observer.</summary>
+internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, IEventSubscription, IThreadPoolWorkItem
+{
+    // Bounds how long one drain keeps a thread; the rest continues on another pool work item.
+    private const int MaxDeliveriesPerDrain = 64;
+
+    private readonly GrainStreamProvider _provider;
+    private readonly StreamDeliveryEndpoint _endpoint;
+    private readonly IStreamHubGrain _hub;
+    private readonly ConcurrentQueue<StreamDelivery> _inbox = new();
+    private readonly CancellationTokenSource _stopped = new();
+    private readonly TaskScheduler? _scheduler;
+    private readonly Lock _gate = new();
+    private IAsyncObserver<T>? _observer;
+    private IAsyncBatchObserver<T>? _batchObserver;
+    private StreamPosition? _last;
+    private int _resubscribing;
+    private int _draining;
+
+    public EventStreamSubscription(GrainStreamProvider provider, StreamId streamId, StreamPosition? after)
+    {
+        _provider = provider;
+        _endpoint = provider.Endpoint;
+        StreamId = streamId;
+        HubKey = StreamHubKey.Format(provider.Name, streamId);
+        _hub = provider.Hub(streamId);
+        _last = after;
+        // A grain's subscription runs its observer on the grain's scheduler, like the grain's timers.
+        _scheduler = TaskScheduler.Current == TaskScheduler.Default ? null : TaskScheduler.Current;
+    }
+
+    public override StreamId StreamId { get; }
+
+    public override string ProviderName => _provider.Name;
+
+    public override Guid HandleId => SubscriptionId;
+
+    public Guid SubscriptionId { get; } = Guid.NewGuid();
+
+    public string HubKey { get; }
+
+    /// <summary>The position of the last event delivered, or where the subscription started.</summary>
+    public StreamPosition? LastDelivered
+    {
+        get { lock (_gate) return _last; }
+    }
+
+    internal void SetObserver(IAsyncObserver<T>? observer, IAsyncBatchObserver<T>? batchObserver)
+    {
+        _observer = observer;
+        _batchObserver = batchObserver;
+    }
+
+    /// <summary>Registers with the hub; replayed events may arrive before this completes.</summary>
+    public async Task SubscribeAtHubAsync()
+    {
+        var reference = await _endpoint.GetReferenceAsync().ConfigureAwait(false);
+        StreamPosition? from;
+        lock (_gate) from = _last;
+        var live = await _hub.Subscribe(new StreamSubscriberInfo(SubscriptionId, reference), from).ConfigureAwait(false);
+        // A subscription from "now" knows its position from here on, so a later re-subscription
+        // (its hub was lost) replays what it missed rather than starting from the new now.
+        lock (_gate) _last ??= live;
+    }
+
+    public void Enqueue(StreamDelivery delivery)
+    {
+        if (_stopped.IsCancellationRequested) return;
+        if (delivery.HubLeaving)
+        {
+            Resubscribe();
+            return;
+        }
+        _inbox.Enqueue(delivery);
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
+
+    private async Task DrainAsync()
+    {
+        for (var handled = 0; handled < MaxDeliveriesPerDrain && _inbox.TryDequeue(out var delivery); handled++)
+        {
+            if (_stopped.IsCancellationRequested)
+            {
+                _inbox.Clear();
+                break;
+            }
+            try
+            {
+                if (_scheduler is { } scheduler) await Task.Factory.StartNew(() => HandleAsync(delivery), CancellationToken.None, TaskCreationOptions.None, scheduler).Unwrap().ConfigureAwait(false);
+                else await HandleAsync(delivery).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                _provider.Logger.LogError(exception, "Stream subscription {SubscriptionId} on {StreamId} failed to handle a delivery", SubscriptionId, StreamId);
+            }
+        }
+        // A full fence, not a volatile write: the emptiness check must not move before the reset,
+        // or a delivery enqueued in between would find a drain still scheduled and wait forever.
+        Interlocked.Exchange(ref _draining, 0);
+        if (!_inbox.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    private async Task HandleAsync(StreamDelivery delivery)
+    {
+        if (delivery.Truncated is { } truncated)
+        {
+            lock (_gate) _last = new StreamPosition(truncated.FirstAvailable.Epoch, truncated.FirstAvailable.Sequence - 1);
+            await Guard(() => _observer is IStreamHistoryObserver history ? history.OnHistoryTruncatedAsync(truncated)
+                : _batchObserver is IStreamHistoryObserver batchHistory ? batchHistory.OnHistoryTruncatedAsync(truncated)
+                : _observer?.OnErrorAsync(new StreamHistoryTruncatedException(truncated)) ?? _batchObserver!.OnErrorAsync(new StreamHistoryTruncatedException(truncated)));
+        }
+        var events = delivery.Events;
+        List<SequentialItem<T>>? batch = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var streamEvent = events[i];
+            if (_stopped.IsCancellationRequested) return;
+            var position = streamEvent.Position;
+            StreamPosition? last;
+            lock (_gate) last = _last;
+            if (last is { } seen)
+            {
+                var sameEpoch = seen.Epoch == position.Epoch || seen.Epoch == 0;
+                if (sameEpoch && position.Sequence <= seen.Sequence) continue; // already delivered
+                if (!sameEpoch || position.Sequence != seen.Sequence + 1)
+                {
+                    _provider.Logger.LogDebug("Gap in {StreamId} after {Last}: got {Position}; replaying", StreamId, seen, position);
+                    if (batch is not null) await Guard(() => _batchObserver!.OnNextAsync(batch));
+                    Resubscribe();
+                    return;
+                }
+            }
+            T item;
+            try
+            {
+                item = _provider.Serializer.Deserialize<T>(streamEvent);
+            }
+            catch (Exception exception)
+            {
+                _provider.Logger.LogWarning(exception, "Event {Position} of {StreamId} cannot be read as {Type}; skipped", position, StreamId, typeof(T));
+                lock (_gate) _last = position;
+                continue;
+            }
+            var token = new EventPositionToken(position);
+            if (_batchObserver is not null) (batch ??= []).Add(new SequentialItem<T>(item, token));
+            else await Guard(() => _observer!.OnNextAsync(item, token));
+            lock (_gate) _last = position;
+        }
+        if (batch is not null) await Guard(() => _batchObserver!.OnNextAsync(batch));
+    }
+
+    // An observer that throws does not end the subscription.
+    private async Task Guard(Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (Exception exception)
+        {
+            _provider.Logger.LogWarning(exception, "An observer of {StreamId} threw; the subscription continues", StreamId);
+        }
+    }
+
+    /// <summary>Subscribes again from the last delivered position, retrying with back-off until it
+    /// works or the subscription ends.</summary>
+    public void Resubscribe()
+    {
+        if (_stopped.IsCancellationRequested || Interlocked.Exchange(ref _resubscribing, 1) == 1) return;
+        _ = ResubscribeAsync();
+    }
+
+    private async Task ResubscribeAsync()
+    {
+        var delay = _provider.Options.ResubscribeBackoff;
+        try
+        {
+            while (!_stopped.IsCancellationRequested)
+            {
+                try
+                {
+                    await SubscribeAtHubAsync().ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception exception)
+                {
+                    _provider.Logger.LogDebug(exception, "Re-subscribing to {StreamId} failed; retrying in {Delay}", StreamId, delay);
+                }
+                await Task.Delay(delay, _provider.Time, _stopped.Token).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _resubscribing, 0);
+        }
+    }
+
+    public override async Task UnsubscribeAsync()
+    {
+        if (_stopped.IsCancellationRequested) return;
+        _stopped.Cancel();
+        _inbox.Clear();
+        _endpoint.Remove(this);
+        try
+        {
+            await _hub.Unsubscribe(SubscriptionId).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            _provider.Logger.LogDebug(exception, "Unsubscribing {SubscriptionId} from {StreamId} failed; the hub drops it when its lease runs out", SubscriptionId, StreamId);
+        }
+    }
+
+    public override Task<StreamSubscriptionHandle<T>> ResumeAsync(IAsyncObserver<T> observer, StreamSequenceToken? token = null)
+        => ResumeWith(observer, null, token);
+
+    public override Task<StreamSubscriptionHandle<T>> ResumeAsync(IAsyncBatchObserver<T> observer, StreamSequenceToken? token = null)
+        => ResumeWith(null, observer, token);
+
+    private async Task<StreamSubscriptionHandle<T>> ResumeWith(IAsyncObserver<T>? observer, IAsyncBatchObserver<T>? batchObserver, StreamSequenceToken? token)
+    {
+        // A new subscription from the token (or from this one's last event) replaces this one.
+        var from = token is null ? LastDelivered : EventPositionToken.PositionOf(token);
+        await UnsubscribeAsync().ConfigureAwait(false);
+        return await _provider.SubscribeAsync(StreamId, observer, batchObserver, from).ConfigureAwait(false);
+    }
+
+    public override bool Equals(StreamSubscriptionHandle<T>? other) => other is EventStreamSubscription<T> subscription && subscription.SubscriptionId == SubscriptionId;
+
+    public override bool Equals(object? obj) => obj is StreamSubscriptionHandle<T> other && Equals(other);
+
+    public override int GetHashCode() => SubscriptionId.GetHashCode();
+}
