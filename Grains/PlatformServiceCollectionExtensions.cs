@@ -3,7 +3,6 @@ using GrainStream.Grains.Logs;
 using GrainStream.Grains.Queues;
 using GrainStream.Grains.Stocks;
 using GrainStream.Grains.Tasks;
-using GrainStream.Runtime.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,7 +16,7 @@ public static class PlatformServiceCollectionExtensions
     /// <c>Chat</c>, <c>Stocks</c>, <c>Tasks</c>, <c>Logs</c> and <c>Queues</c>.</summary>
     public static IServiceCollection AddGrainStreamPlatform(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddGrainJsonContext(GrainsJsonContext.Default);
+        services.AddGrainStreamJson(GrainsJsonContext.Default);
         services.AddChatGrains(configuration);
         services.AddStockGrains(configuration);
         services.AddTaskGrains(configuration);

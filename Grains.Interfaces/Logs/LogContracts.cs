@@ -5,18 +5,23 @@ namespace GrainStream.Grains.Logs;
 /// <summary>Payload of the <c>line</c> event.</summary>
 /// <param name="N">The line number in the file (1-based, restarting after rotation).</param>
 /// <param name="Text">The line without its line ending.</param>
+[GenerateSerializer, Immutable]
+[StreamEventName("line")]
 public sealed record LogLine(long N, string Text);
 
 /// <summary>Payload of the <c>rotated</c> event: the file shrank or was replaced; numbering restarts.</summary>
 /// <param name="Name">The log.</param>
 /// <param name="Reason">Why: <c>truncated</c> or <c>replaced</c>.</param>
 /// <param name="At">When it was noticed.</param>
+[GenerateSerializer, Immutable]
+[StreamEventName("rotated")]
 public sealed record LogRotated(string Name, string Reason, DateTimeOffset At);
 
 /// <summary>A log file under the log root.</summary>
 /// <param name="Name">Its name (a key).</param>
 /// <param name="Size">Bytes.</param>
 /// <param name="ModifiedAt">Last write.</param>
+[GenerateSerializer, Immutable]
 public sealed record LogFileInfo(string Name, long Size, DateTimeOffset ModifiedAt);
 
 /// <summary>Where a tail stands.</summary>
@@ -24,11 +29,12 @@ public sealed record LogFileInfo(string Name, long Size, DateTimeOffset Modified
 /// <param name="Lines">Lines read so far.</param>
 /// <param name="Offset">Bytes read so far.</param>
 /// <param name="Watching">True while the file is watched.</param>
+[GenerateSerializer, Immutable]
 public sealed record LogFileStatus(string Name, long Lines, long Offset, bool Watching);
 
 /// <summary>The streams of log files.</summary>
 public static class LogStreams
 {
     /// <summary>The file's <c>line</c> and <c>rotated</c> events.</summary>
-    public static StreamId File(string name) => new("log", name);
+    public static StreamId File(string name) => StreamIds.Create("log", name);
 }

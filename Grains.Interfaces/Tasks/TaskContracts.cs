@@ -6,6 +6,7 @@ namespace GrainStream.Grains.Tasks;
 
 /// <summary>Where a task is in its life.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TaskJobStatus>))]
+[GenerateSerializer]
 public enum TaskJobStatus
 {
     /// <summary>Waiting for a worker.</summary>
@@ -25,9 +26,12 @@ public enum TaskJobStatus
 /// <param name="Payload">Input for the worker.</param>
 /// <param name="Queue">The queue (a key).</param>
 /// <param name="MaxAttempts">Attempts before it fails for good (1-100).</param>
+[GenerateSerializer, Immutable]
 public sealed record CreateTaskCommand(string Type, JsonElement? Payload, string Queue, int MaxAttempts);
 
 /// <summary>A task as clients see it; also the payload of the <c>status</c> event.</summary>
+[GenerateSerializer, Immutable]
+[StreamEventName("status")]
 public sealed record TaskJobView(
     string Id,
     string Type,
@@ -56,9 +60,12 @@ public sealed record TaskJobView(
 /// <param name="Id">The task.</param>
 /// <param name="Percent">0-100.</param>
 /// <param name="Message">Optional note from the worker.</param>
+[GenerateSerializer, Immutable]
+[StreamEventName("progress")]
 public sealed record TaskProgress(string Id, int Percent, string? Message);
 
 /// <summary>The answer to a worker's report.</summary>
+[GenerateSerializer]
 public enum WorkerReportOutcome
 {
     /// <summary>Accepted.</summary>
@@ -73,16 +80,17 @@ public enum WorkerReportOutcome
 /// <param name="Queue">The queue.</param>
 /// <param name="Pending">Tasks waiting.</param>
 /// <param name="Leased">Tasks held by workers.</param>
+[GenerateSerializer, Immutable]
 public sealed record TaskQueueStats(string Queue, int Pending, int Leased);
 
 /// <summary>The streams of tasks.</summary>
 public static class TaskStreams
 {
     /// <summary>One task's <c>status</c> and <c>progress</c> events.</summary>
-    public static StreamId Task(string taskId) => new("task", taskId);
+    public static StreamId Task(string taskId) => StreamIds.Create("task", taskId);
 
     /// <summary>The same events for every task of a queue (the demo's task board).</summary>
-    public static StreamId Queue(string queue) => new("tasks", queue);
+    public static StreamId Queue(string queue) => StreamIds.Create("tasks", queue);
 
     /// <summary>The queue used when none is named.</summary>
     public const string DefaultQueue = "default";

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using GrainStream.Grains.Leases;
-using GrainStream.Runtime;
 using GrainStream.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,6 +14,7 @@ namespace GrainStream.Grains.Chat;
 /// recorded in its state: the state is written every <see cref="ChatOptions.MessagesPerStateWrite"/>
 /// posts rather than on each (a post costs one commit, its event's), and the history holds the rest.</summary>
 public class ChatRoomGrain(
+    TimeProvider time,
     IOptions<ChatOptions> options,
     ILogger<ChatRoomGrain> logger,
     [PersistentState("state")] IPersistentState<ChatRoomState> state) : Grain, IChatRoomGrain
@@ -25,12 +25,15 @@ public class ChatRoomGrain(
 
     private static readonly TimeSpan MinimumSweepDelay = TimeSpan.FromMilliseconds(1);
 
+    // A stale view is corrected by one re-read; more conflicts in a row mean a competing writer.
+    private const int MaxPublishAttempts = 3;
+
     private readonly ChatOptions _options = options.Value;
     private readonly NodeLeaseTable _presence = new();
     private readonly SortedSet<string> _announcedOnline = new(StringComparer.Ordinal);
     private ChatMessageCache _cache = null!;
     private ClientIdWindow _clientIds = null!;
-    private IRawStream _stream = null!;
+    private IEventStream _stream = null!;
     private string _room = "";
     private long _nextSequence;
     private long _appliedSequence;
@@ -42,7 +45,7 @@ public class ChatRoomGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _room = this.GetPrimaryKeyString();
-        _stream = GetStreamProvider(GrainStreamDefaults.StreamProviderName).GetRawStream(ChatStreams.Room(_room));
+        _stream = this.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(ChatStreams.Room(_room));
         _cache = new ChatMessageCache(Math.Max(1, _options.MessageCacheSize));
         _clientIds = new ClientIdWindow(Math.Max(1, _options.IdempotencyWindow));
         await CatchUpAsync();
@@ -64,14 +67,17 @@ public class ChatRoomGrain(
             _clientIds.Remove(clientId);
         }
 
-        var message = new ChatMessage(_nextSequence, _room, author, text, TimeProvider.GetUtcNow(), clientId);
-        if (await PublishAsync(MessageEvent, JsonSerializer.SerializeToUtf8Bytes(message, GrainsJsonContext.Default.ChatMessage)))
+        var sentAt = time.GetUtcNow();
+        ChatMessage message = null!;
+        await PublishAsync(MessageEvent, id =>
         {
-            Remember(message);
-            state.State.MessageCount++;
-            state.State.LastId = message.Id;
-            if (++_uncheckpointedMessages >= Math.Max(1, _options.MessagesPerStateWrite)) await WriteStateAsync();
-        }
+            message = new ChatMessage(id, _room, author, text, sentAt, clientId);
+            return JsonSerializer.SerializeToUtf8Bytes(message, GrainsJsonContext.Default.ChatMessage);
+        });
+        Remember(message);
+        state.State.MessageCount++;
+        state.State.LastId = message.Id;
+        if (++_uncheckpointedMessages >= Math.Max(1, _options.MessagesPerStateWrite)) await WriteStateAsync();
         return new PostMessageResult(message, Created: true);
     }
 
@@ -95,7 +101,7 @@ public class ChatRoomGrain(
     /// <inheritdoc/>
     public Task<ChatRoomSummary> GetSummary()
     {
-        var online = _presence.Present(TimeProvider.GetUtcNow());
+        var online = _presence.Present(time.GetUtcNow());
         return Task.FromResult(new ChatRoomSummary(_room, state.State.MessageCount, state.State.LastId, [.. online],
             new Dictionary<string, long>(state.State.ReadReceipts, StringComparer.Ordinal)));
     }
@@ -115,15 +121,15 @@ public class ChatRoomGrain(
             receipts[user] = upToNow;
             await WriteStateAsync();
         }
-        var receipt = new ReadReceipt(user, upToNow, TimeProvider.GetUtcNow());
-        await PublishAsync(ReadEvent, JsonSerializer.SerializeToUtf8Bytes(receipt, GrainsJsonContext.Default.ReadReceipt));
+        var receipt = new ReadReceipt(user, upToNow, time.GetUtcNow());
+        await PublishAsync(ReadEvent, _ => JsonSerializer.SerializeToUtf8Bytes(receipt, GrainsJsonContext.Default.ReadReceipt));
     }
 
     /// <inheritdoc/>
     public async Task ReportPresence(string nodeId, IReadOnlyList<string> users, TimeSpan lease)
     {
         NodeLeaseTable.Validate(nodeId, users, lease, _options.MaxPresenceLease, nameof(users));
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         _presence.Report(nodeId, users, now + lease);
         try
         {
@@ -140,7 +146,7 @@ public class ChatRoomGrain(
     /// the stream last said, one change at a time so that each event's list is exact.</summary>
     private async Task AnnouncePresenceAsync()
     {
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         _presence.Expire(now);
         var online = _presence.Present(now);
         foreach (var user in _announcedOnline.Where(u => !online.Contains(u)).ToList())
@@ -157,8 +163,8 @@ public class ChatRoomGrain(
         }
     }
 
-    private Task<bool> PublishPresenceAsync(PresenceChanged change)
-        => PublishAsync(PresenceEvent, JsonSerializer.SerializeToUtf8Bytes(change, GrainsJsonContext.Default.PresenceChanged));
+    private Task PublishPresenceAsync(PresenceChanged change)
+        => PublishAsync(PresenceEvent, _ => JsonSerializer.SerializeToUtf8Bytes(change, GrainsJsonContext.Default.PresenceChanged));
 
     /// <summary>Arms the presence timer for the earliest lease expiry (at most a sweep interval
     /// away), or stops it when no lease is held and nothing remains to announce.</summary>
@@ -172,12 +178,12 @@ public class ChatRoomGrain(
             return;
         }
         var interval = _options.PresenceSweepInterval > TimeSpan.Zero ? _options.PresenceSweepInterval : TimeSpan.FromSeconds(1);
-        var due = next is { } expiry ? expiry - TimeProvider.GetUtcNow() : interval;
+        var due = next is { } expiry ? expiry - time.GetUtcNow() : interval;
         due = due < MinimumSweepDelay ? MinimumSweepDelay : due > interval ? interval : due;
         if (_presenceTimer is null)
         {
             // KeepAlive: a room with live presence leases stays active to expire them on time.
-            _presenceTimer = RegisterGrainTimer(SweepPresenceAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+            _presenceTimer = this.RegisterGrainTimer(SweepPresenceAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
         }
         else
         {
@@ -198,32 +204,36 @@ public class ChatRoomGrain(
         }
     }
 
-    /// <summary>Publishes as the stream's single writer. True when the event got the sequence this
-    /// room expected, so the caller records it; false when it did not and the room has re-read the
-    /// history instead (which already recorded it). A failure marks the room out of sync: the next
-    /// call re-reads the history first, and so finds the event if it was committed after all.</summary>
-    private async Task<bool> PublishAsync(string eventName, byte[] payload)
+    /// <summary>Publishes as the stream's single writer, at the position this room expects next
+    /// (<paramref name="payload"/> gets that position, which is a message's id). When the stream is
+    /// elsewhere (the room's view is stale: another activation wrote meanwhile), nothing was
+    /// published: the room re-reads the history and tries again at the new position. A failure marks
+    /// the room out of sync: the next call re-reads the history first, and so finds the event if it
+    /// was committed after all.</summary>
+    private async Task PublishAsync(string eventName, Func<long, byte[]> payload)
     {
-        var expected = _nextSequence;
-        StreamSequenceToken token;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            token = await _stream.PublishAsync(eventName, payload);
+            var expected = new StreamPosition(state.State.Epoch, _nextSequence);
+            try
+            {
+                await _stream.PublishAsync(eventName, payload(expected.Sequence), expected);
+            }
+            catch (StreamPositionConflictException conflict) when (attempt < MaxPublishAttempts)
+            {
+                logger.LogWarning("Room {Room} expected its {Event} event at {Expected} but the stream is at {Last}; re-reading the history", _room, eventName, expected, conflict.Last);
+                await CatchUpAsync();
+                continue;
+            }
+            catch
+            {
+                _inSync = false;
+                throw;
+            }
+            _nextSequence = expected.Sequence + 1;
+            _appliedSequence = expected.Sequence;
+            return;
         }
-        catch
-        {
-            _inSync = false;
-            throw;
-        }
-        if (token.Sequence == expected && token.Epoch == state.State.Epoch)
-        {
-            _nextSequence = expected + 1;
-            _appliedSequence = token.Sequence;
-            return true;
-        }
-        logger.LogWarning("Room {Room} expected its {Event} event at {Expected} but it got {Token}; re-reading the history", _room, eventName, expected, token);
-        await CatchUpAsync();
-        return false;
     }
 
     private async Task EnsureInSyncAsync()
@@ -260,7 +270,7 @@ public class ChatRoomGrain(
             }
             foreach (var streamEvent in page.Events)
             {
-                position = streamEvent.Token.Sequence;
+                position = streamEvent.Position.Sequence;
                 if (TryReadMessage(streamEvent) is not { } message) continue;
                 Remember(message);
                 if (message.Id > (state.State.LastId ?? 0))
@@ -313,7 +323,7 @@ public class ChatRoomGrain(
             var page = await _stream.ReadAsync(position, Math.Max(1, _options.HistoryReadBatch));
             foreach (var streamEvent in page.Events)
             {
-                position = streamEvent.Token.Sequence;
+                position = streamEvent.Position.Sequence;
                 if (TryReadMessage(streamEvent) is not { } message || message.Id <= after) continue;
                 found.Enqueue(message);
                 if (found.Count > limit) found.Dequeue();
@@ -332,7 +342,7 @@ public class ChatRoomGrain(
         }
         catch (JsonException exception)
         {
-            logger.LogWarning(exception, "Room {Room} skips an unreadable message event at {Token}", _room, streamEvent.Token);
+            logger.LogWarning(exception, "Room {Room} skips an unreadable message event at {Token}", _room, streamEvent.Position);
             return null;
         }
     }

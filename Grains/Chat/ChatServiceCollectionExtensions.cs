@@ -1,4 +1,3 @@
-using GrainStream.Runtime.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,7 +15,7 @@ public static class ChatServiceCollectionExtensions
             .Validate(o => o.MessageCacheSize > 0 && o.IdempotencyWindow > 0 && o.HistoryReadBatch > 0, "Chat:MessageCacheSize, Chat:IdempotencyWindow and Chat:HistoryReadBatch must be positive.")
             .Validate(o => o.PresenceSweepInterval > TimeSpan.Zero && o.MaxPresenceLease > TimeSpan.Zero, "Chat:PresenceSweepInterval and Chat:MaxPresenceLease must be positive.")
             .ValidateOnStart();
-        services.AddGrainJsonContext(ChatStateJsonContext.Default);
+        services.AddGrainStreamJson(ChatStateJsonContext.Default);
         return services;
     }
 }

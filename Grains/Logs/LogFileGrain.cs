@@ -1,5 +1,4 @@
 using System.Text;
-using GrainStream.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +19,7 @@ namespace GrainStream.Grains.Logs;
 /// published again (at least once).
 /// </remarks>
 public sealed class LogFileGrain(
+    TimeProvider time,
     LogRoot root,
     LogRootWatcher watcher,
     IOptions<LogOptions> options,
@@ -84,7 +84,7 @@ public sealed class LogFileGrain(
         if (_watch is not null) return;
         var tail = GrainFactory.GetGrain<ILogFileTail>(Name);
         _watch = watcher.Watch(Name, () => RequestPoll(tail));
-        _pollTimer = RegisterGrainTimer(_ => ReadAsync(), new GrainTimerCreationOptions(_options.PollInterval, _options.PollInterval) { KeepAlive = true });
+        _pollTimer = this.RegisterGrainTimer(_ => ReadAsync(), new GrainTimerCreationOptions(_options.PollInterval, _options.PollInterval) { KeepAlive = true });
         await ReadAsync();
     }
 
@@ -181,7 +181,7 @@ public sealed class LogFileGrain(
             var changed = false;
             if (Rotation(length, head) is { } reason)
             {
-                await Publish("rotated", new LogRotated(Name, reason, TimeProvider.GetUtcNow()));
+                await Publish(new LogRotated(Name, reason, time.GetUtcNow()));
                 S.Offset = 0;
                 S.Lines = 0;
                 S.Head = [];
@@ -222,7 +222,7 @@ public sealed class LogFileGrain(
         while (LogLineScanner.TryNext(data.Span[position..], MaxLineLength, out var textLength, out var consumed))
         {
             var text = Encoding.UTF8.GetString(data.Span.Slice(position, textLength));
-            await Publish("line", new LogLine(S.Lines + 1, text));
+            await Publish(new LogLine(S.Lines + 1, text));
             S.Lines++;
             S.Offset += consumed;
             position += consumed;
@@ -242,8 +242,8 @@ public sealed class LogFileGrain(
         return known.StartsWith(head) ? "truncated" : "replaced";
     }
 
-    private Task Publish<T>(string eventName, T payload)
-        => GetStreamProvider(GrainStreamDefaults.StreamProviderName).GetStream<T>(LogStreams.File(Name)).OnNextAsync(payload, eventName);
+    private Task Publish<T>(T payload)
+        => this.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetStream<T>(LogStreams.File(Name)).OnNextAsync(payload);
 
     /// <summary>True when the file exists, is not empty and does not end with a line break.</summary>
     private static bool EndsOpen(string path)

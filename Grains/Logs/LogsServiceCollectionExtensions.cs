@@ -1,4 +1,3 @@
-using GrainStream.Runtime.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +16,7 @@ public static class LogsServiceCollectionExtensions
         services.AddOptions<LogOptions>().Bind(configuration.GetSection(LogOptions.SectionName));
         services.TryAddSingleton<LogRoot>();
         services.TryAddSingleton<LogRootWatcher>();
-        services.AddGrainJsonContext(LogStateJsonContext.Default);
+        services.AddGrainStreamJson(LogStateJsonContext.Default);
         return services;
     }
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using GrainStream.Grains.Leases;
-using GrainStream.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +14,7 @@ namespace GrainStream.Grains.Queues;
 /// <c>redelivered</c>. A timer watches the timeouts and leases while anything is in flight or any
 /// consumer is connected; a durable reminder brings a queue holding messages back after a restart.</summary>
 public class MessageQueueGrain(
+    TimeProvider time,
     IOptions<QueueOptions> options,
     ILogger<MessageQueueGrain> logger,
     [PersistentState("state")] IPersistentState<QueueState> state) : Grain, IMessageQueueGrain
@@ -57,7 +57,7 @@ public class MessageQueueGrain(
             throw new InvalidOperationException($"Queue '{_queue}' is full: it holds {_options.MaxDepth} unacked messages.");
         }
 
-        var message = new QueuedMessage { Id = state.State.NextId++, Body = body.Clone(), EnqueuedAt = TimeProvider.GetUtcNow() };
+        var message = new QueuedMessage { Id = state.State.NextId++, Body = body.Clone(), EnqueuedAt = time.GetUtcNow() };
         state.State.Messages.Add(message);
         await DispatchAsync(changed: true);
         return message.Id;
@@ -82,7 +82,7 @@ public class MessageQueueGrain(
     public async Task ReportConsumers(string nodeId, IReadOnlyList<string> consumers, TimeSpan lease)
     {
         NodeLeaseTable.Validate(nodeId, consumers, lease, _options.MaxConsumerLease, nameof(consumers));
-        _consumers.Report(nodeId, consumers, TimeProvider.GetUtcNow() + lease);
+        _consumers.Report(nodeId, consumers, time.GetUtcNow() + lease);
         await DispatchAsync(changed: false);
     }
 
@@ -91,11 +91,11 @@ public class MessageQueueGrain(
     {
         var messages = state.State.Messages;
         var inFlight = messages.Count(m => m.Consumer is not null);
-        return Task.FromResult(new QueueStats(_queue, messages.Count, inFlight, [.. _consumers.Present(TimeProvider.GetUtcNow())]));
+        return Task.FromResult(new QueueStats(_queue, messages.Count, inFlight, [.. _consumers.Present(time.GetUtcNow())]));
     }
 
     /// <inheritdoc/>
-    public async Task ReceiveReminder(string reminderName)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != RedeliveryReminder) return;
         _reminderRegistered = true;
@@ -107,7 +107,7 @@ public class MessageQueueGrain(
     /// publishes the deliveries and re-arms the timer and reminder.</summary>
     private async Task DispatchAsync(bool changed)
     {
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         _consumers.Expire(now);
         changed |= ReleaseTimedOut(now);
         var deliveries = Assign(now);
@@ -175,15 +175,15 @@ public class MessageQueueGrain(
     private Task DeliverAsync(List<(string Consumer, QueueDelivery Delivery)> deliveries)
     {
         if (deliveries.Count == 0) return Task.CompletedTask;
-        var streams = GetStreamProvider(GrainStreamDefaults.StreamProviderName);
+        var streams = this.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName);
         return Task.WhenAll(deliveries.GroupBy(d => d.Consumer, StringComparer.Ordinal).Select(async group =>
         {
-            var stream = streams.GetRawStream(QueueStreams.Consumer(_queue, group.Key));
+            var stream = streams.GetStream<QueueDelivery>(QueueStreams.Consumer(_queue, group.Key));
             foreach (var (consumer, delivery) in group)
             {
                 try
                 {
-                    await stream.PublishAsync(MessageEvent, JsonSerializer.SerializeToUtf8Bytes(delivery, GrainsJsonContext.Default.QueueDelivery));
+                    await stream.OnNextAsync(delivery);
                 }
                 catch (Exception exception)
                 {
@@ -209,12 +209,12 @@ public class MessageQueueGrain(
             _sweepTimer = null;
             return;
         }
-        var due = deadline - TimeProvider.GetUtcNow();
+        var due = deadline - time.GetUtcNow();
         due = due < MinimumSweepDelay ? MinimumSweepDelay : due > _options.SweepInterval ? _options.SweepInterval : due;
         if (_sweepTimer is null)
         {
             // KeepAlive: a queue with deliveries in flight or consumers connected stays active to keep its promises on time.
-            _sweepTimer = RegisterGrainTimer(_ => DispatchAsync(changed: false), new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+            _sweepTimer = this.RegisterGrainTimer(_ => DispatchAsync(changed: false), new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
         }
         else
         {
@@ -230,8 +230,8 @@ public class MessageQueueGrain(
         if (wanted == _reminderRegistered) return;
         try
         {
-            if (wanted) await RegisterOrUpdateReminder(RedeliveryReminder, _options.ReminderPeriod, _options.ReminderPeriod);
-            else await UnregisterReminder(RedeliveryReminder);
+            if (wanted) await this.RegisterOrUpdateReminder(RedeliveryReminder, _options.ReminderPeriod, _options.ReminderPeriod);
+            else await this.UnregisterReminderIfAny(RedeliveryReminder);
             _reminderRegistered = wanted;
         }
         catch (Exception exception)

@@ -1,4 +1,3 @@
-using GrainStream.Runtime.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,7 +17,7 @@ public static class QueuesServiceCollectionExtensions
             .Validate(o => o.MaxInFlightPerConsumer > 0 && o.MaxMessageBytes > 0 && o.MaxDepth > 0,
                 "Queues:MaxInFlightPerConsumer, Queues:MaxMessageBytes and Queues:MaxDepth must be positive.")
             .ValidateOnStart();
-        services.AddGrainJsonContext(QueueStateJsonContext.Default);
+        services.AddGrainStreamJson(QueueStateJsonContext.Default);
         return services;
     }
 }

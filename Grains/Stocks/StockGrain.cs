@@ -1,6 +1,4 @@
-using System.Text.Json;
-using GrainStream.Runtime;
-using GrainStream.Streams;
+using Orleans.Streams;
 using Microsoft.Extensions.Logging;
 
 namespace GrainStream.Grains.Stocks;
@@ -10,6 +8,7 @@ namespace GrainStream.Grains.Stocks;
 /// <see cref="StockStreams.Symbol"/>. The simulator's settings are stored, and a durable reminder
 /// brings the grain back after a restart, so a simulation runs until it is stopped.</summary>
 public class StockGrain(
+    TimeProvider time,
     ILogger<StockGrain> logger,
     [PersistentState("state")] IPersistentState<StockState> state) : Grain, IStockGrain, IRemindable
 {
@@ -26,7 +25,7 @@ public class StockGrain(
     // The reminder only re-activates a simulated symbol after a restart; the timer does the ticking.
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
-    private IRawStream _stream = null!;
+    private IAsyncStream<StockQuote> _stream = null!;
     private string _symbol = "";
     private Random _random = null!;
     private IGrainTimer? _simulationTimer;
@@ -36,8 +35,8 @@ public class StockGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _symbol = this.GetPrimaryKeyString();
-        _stream = GetStreamProvider(GrainStreamDefaults.StreamProviderName).GetRawStream(StockStreams.Symbol(_symbol));
-        _random = new Random(HashCode.Combine(_symbol, TimeProvider.GetTimestamp()));
+        _stream = this.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetStream<StockQuote>(StockStreams.Symbol(_symbol));
+        _random = new Random(HashCode.Combine(_symbol, time.GetTimestamp()));
         if (state.State.Simulation is { } simulation) StartTimer(simulation.Interval);
         return Task.CompletedTask;
     }
@@ -84,7 +83,7 @@ public class StockGrain(
         else _simulationTimer.Change(settings.Interval, settings.Interval);
         if (!_reminderRegistered)
         {
-            await RegisterOrUpdateReminder(SimulationReminder, ReminderPeriod, ReminderPeriod);
+            await this.RegisterOrUpdateReminder(SimulationReminder, ReminderPeriod, ReminderPeriod);
             _reminderRegistered = true;
         }
     }
@@ -99,25 +98,25 @@ public class StockGrain(
             state.State.Simulation = null;
             await WriteStateAsync();
         }
-        await UnregisterReminder(SimulationReminder);
+        await this.UnregisterReminderIfAny(SimulationReminder);
         _reminderRegistered = false;
     }
 
     /// <inheritdoc/>
-    public async Task ReceiveReminder(string reminderName)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != SimulationReminder) return;
         _reminderRegistered = true;
         // Activation already restarted the timer; a reminder left over after a stop is removed.
         if (state.State.Simulation is null)
         {
-            await UnregisterReminder(SimulationReminder);
+            await this.UnregisterReminderIfAny(SimulationReminder);
             _reminderRegistered = false;
         }
     }
 
     private void StartTimer(TimeSpan interval)
-        => _simulationTimer = RegisterGrainTimer(SimulateAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = true });
+        => _simulationTimer = this.RegisterGrainTimer(SimulateAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = true });
 
     private async Task SimulateAsync(CancellationToken cancellationToken)
     {
@@ -129,7 +128,7 @@ public class StockGrain(
     /// <summary>The one quote path (pushed and simulated): update, store, publish.</summary>
     private async Task<StockQuote> AcceptAsync(decimal price, long volume)
     {
-        var quote = new StockQuote(_symbol, price, volume, TimeProvider.GetUtcNow());
+        var quote = new StockQuote(_symbol, price, volume, time.GetUtcNow());
         var s = state.State;
         s.Last = quote;
         s.Open ??= price;
@@ -138,7 +137,7 @@ public class StockGrain(
         s.Volume = s.Volume > long.MaxValue - volume ? long.MaxValue : s.Volume + volume;
         s.QuoteCount++;
         await WriteStateAsync();
-        await _stream.PublishAsync(QuoteEvent, JsonSerializer.SerializeToUtf8Bytes(quote, GrainsJsonContext.Default.StockQuote));
+        await _stream.OnNextAsync(quote);
         return quote;
     }
 

@@ -1,4 +1,3 @@
-using GrainStream.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -38,7 +37,6 @@ internal sealed class StockSimulatorService(
         {
             foreach (var symbol in pending.ToList())
             {
-                if (!client.IsConnected) break;
                 try
                 {
                     await client.GetGrain<IStockGrain>(symbol).StartSimulation(simulation);

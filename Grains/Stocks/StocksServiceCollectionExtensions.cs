@@ -1,4 +1,3 @@
-using GrainStream.Runtime.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,7 +28,7 @@ public static class StocksServiceCollectionExtensions
             .Validate(o => double.IsFinite(o.Volatility) && o.Volatility is >= 0 and <= 1, "Stocks:Volatility must be between 0 and 1.")
             .Validate(o => o.StartPrice >= StockPrices.Minimum && o.StartPrice < StockPrices.Maximum, "Stocks:StartPrice must be greater than 0 and less than 1,000,000,000.")
             .ValidateOnStart();
-        services.AddGrainJsonContext(StockStateJsonContext.Default);
+        services.AddGrainStreamJson(StockStateJsonContext.Default);
         // TryAddEnumerable: calling this twice (silo and client set-up in one process) starts one simulator.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StockSimulatorService>());
         return services;

@@ -1,6 +1,5 @@
 using System.Text.Json;
-using GrainStream.Runtime;
-using GrainStream.Streams;
+using Orleans.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -34,10 +33,9 @@ internal sealed class DemoTaskWorker(IClusterClient client, IOptions<TaskOptions
         var lease = TimeSpan.FromTicks(Math.Clamp(_options.DefaultLease.Ticks, TaskRules.MinLease.Ticks, TaskRules.MaxLease.Ticks));
         var tasks = new DemoTasks(client, time, lease, logger);
         var prefix = $"demo-{Guid.NewGuid().ToString("N")[..8]}";
-        Task<StreamSubscriptionHandle?>? subscribing = null;
+        Task<StreamSubscriptionHandle<StreamEvent>?>? subscribing = null;
         try
         {
-            while (!client.IsConnected) await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
             subscribing = SubscribeAsync(cancellationToken);
             var workers = Enumerable.Range(1, Math.Max(1, _options.DemoWorkerConcurrency)).Select(i => WorkAsync($"{prefix}-{i}", tasks, lease, cancellationToken));
             await Task.WhenAll(workers).ConfigureAwait(false);
@@ -83,9 +81,9 @@ internal sealed class DemoTaskWorker(IClusterClient client, IOptions<TaskOptions
     }
 
     /// <summary>Subscribes to the queue's stream, retrying until it works or the worker stops; the poll covers the meantime.</summary>
-    private async Task<StreamSubscriptionHandle?> SubscribeAsync(CancellationToken cancellationToken)
+    private async Task<StreamSubscriptionHandle<StreamEvent>?> SubscribeAsync(CancellationToken cancellationToken)
     {
-        var stream = client.GetStreamProvider(GrainStreamDefaults.StreamProviderName).GetRawStream(TaskStreams.Queue(_options.DemoQueue));
+        var stream = client.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetStream<StreamEvent>(TaskStreams.Queue(_options.DemoQueue));
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -110,9 +108,9 @@ internal sealed class DemoTaskWorker(IClusterClient client, IOptions<TaskOptions
         return null;
     }
 
-    private ValueTask OnQueueEvent(StreamEvent streamEvent)
+    private Task OnQueueEvent(StreamEvent streamEvent, StreamSequenceToken? token)
     {
-        if (streamEvent.EventName != "status") return default;
+        if (streamEvent.EventName != "status") return Task.CompletedTask;
         try
         {
             var job = JsonSerializer.Deserialize(streamEvent.Payload.Span, GrainsJsonContext.Default.TaskJobView);
@@ -122,10 +120,10 @@ internal sealed class DemoTaskWorker(IClusterClient client, IOptions<TaskOptions
         {
             logger.LogDebug(exception, "Unreadable status event on {Stream}", streamEvent.StreamId);
         }
-        return default;
+        return Task.CompletedTask;
     }
 
-    private async Task UnsubscribeAsync(Task<StreamSubscriptionHandle?>? subscribing)
+    private async Task UnsubscribeAsync(Task<StreamSubscriptionHandle<StreamEvent>?>? subscribing)
     {
         if (subscribing is null) return;
         try

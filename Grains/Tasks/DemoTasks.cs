@@ -1,5 +1,4 @@
 using System.Text.Json;
-using GrainStream.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace GrainStream.Grains.Tasks;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using GrainStream.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace GrainStream.Grains.Tasks;
@@ -14,7 +13,9 @@ namespace GrainStream.Grains.Tasks;
 /// whereas a queued job without an entry would be stranded. A lost call after a job's write is
 /// repaired by the lease: the queue keeps it until <see cref="LeaseExpired"/> confirms.
 /// </remarks>
-public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState("state")] IPersistentState<TaskJobState> state) : Grain, ITaskJobGrain
+public sealed class TaskJobGrain(
+    TimeProvider time,
+    ILogger<TaskJobGrain> logger, [PersistentState("state")] IPersistentState<TaskJobState> state) : Grain, ITaskJobGrain
 {
     private string Id => this.GetPrimaryKeyString();
 
@@ -32,7 +33,7 @@ public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState(
         EntityKey.Require(command.Queue, "queue");
         TaskRules.RequireMaxAttempts(command.MaxAttempts);
 
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         var job = new TaskJobView(Id, command.Type, command.Queue, command.Payload, TaskJobStatus.Queued, 0, null, null, null, 0, command.MaxAttempts,
             null, now, null, null, now, null);
         await QueueOf(job).Enqueue(Id, job.Type);
@@ -49,7 +50,7 @@ public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState(
     {
         if (Job is not { } job) return null;
         if (job.IsTerminal) return job;
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         job = job with { Status = TaskJobStatus.Cancelled, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
         await SaveAsync(job);
         await PublishStatusAsync(job);
@@ -61,7 +62,7 @@ public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState(
     public async Task<TaskJobView?> Start(string worker, DateTimeOffset leaseExpiresAt)
     {
         if (Job is not { Status: TaskJobStatus.Queued } job) return null;
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         state.State.LeaseLength = leaseExpiresAt > now ? leaseExpiresAt - now : TaskRules.MinLease;
         job = job with
         {
@@ -85,7 +86,7 @@ public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState(
         TaskRules.RequirePercent(percent);
         TaskRules.RequireProgressMessage(message);
         if (Job is not { } job) return WorkerReportOutcome.NotFound;
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         if (!HoldsLease(job, worker, now)) return WorkerReportOutcome.NotLeaseHolder;
         var expires = now + state.State.LeaseLength;
         job = job with { Progress = percent, ProgressMessage = message, UpdatedAt = now, LeaseExpiresAt = expires };
@@ -99,7 +100,7 @@ public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState(
     public async Task<WorkerReportOutcome> Complete(string worker, JsonElement? result)
     {
         if (Job is not { } job) return WorkerReportOutcome.NotFound;
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         if (!HoldsLease(job, worker, now)) return WorkerReportOutcome.NotLeaseHolder;
         job = job with { Status = TaskJobStatus.Succeeded, Progress = 100, Result = result, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
         await SaveAsync(job);
@@ -113,7 +114,7 @@ public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState(
     {
         TaskRules.RequireError(error);
         if (Job is not { } job) return WorkerReportOutcome.NotFound;
-        if (!HoldsLease(job, worker, TimeProvider.GetUtcNow())) return WorkerReportOutcome.NotLeaseHolder;
+        if (!HoldsLease(job, worker, time.GetUtcNow())) return WorkerReportOutcome.NotLeaseHolder;
         await EndAttemptAsync(job, error);
         return WorkerReportOutcome.Accepted;
     }
@@ -125,7 +126,7 @@ public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState(
         switch (job.Status)
         {
             case TaskJobStatus.Running when job.Worker == worker:
-                if (job.LeaseExpiresAt is { } expires && expires > TimeProvider.GetUtcNow())
+                if (job.LeaseExpiresAt is { } expires && expires > time.GetUtcNow())
                 {
                     // The lease was renewed after the queue saw it expire (or the clocks differ): say so again.
                     await QueueOf(job).RenewLease(Id, expires);
@@ -144,7 +145,7 @@ public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState(
     /// <summary>Ends a running attempt: back to the queue while attempts remain, else failed.</summary>
     private async Task EndAttemptAsync(TaskJobView job, string error)
     {
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         if (job.Attempts < job.MaxAttempts)
         {
             job = job with { Status = TaskJobStatus.Queued, Error = error, Worker = null, Progress = 0, ProgressMessage = null, UpdatedAt = now, LeaseExpiresAt = null };
@@ -186,8 +187,8 @@ public sealed class TaskJobGrain(ILogger<TaskJobGrain> logger, [PersistentState(
     /// <summary>Publishes one payload, serialised once, on the task's stream and its queue's stream.</summary>
     private async Task PublishAsync(string eventName, byte[] payload, string queue)
     {
-        var streams = GetStreamProvider(GrainStreamDefaults.StreamProviderName);
-        await streams.GetRawStream(TaskStreams.Task(Id)).PublishAsync(eventName, payload);
-        await streams.GetRawStream(TaskStreams.Queue(queue)).PublishAsync(eventName, payload);
+        var streams = this.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName);
+        await streams.GetEventStream(TaskStreams.Task(Id)).PublishAsync(eventName, payload);
+        await streams.GetEventStream(TaskStreams.Queue(queue)).PublishAsync(eventName, payload);
     }
 }

@@ -14,7 +14,9 @@ namespace GrainStream.Grains.Tasks;
 /// lost call never strands a task: the lease simply expires again.
 /// </remarks>
 [Reentrant]
-public sealed class TaskQueueGrain(IOptions<TaskOptions> options, ILogger<TaskQueueGrain> logger, [PersistentState("state")] IPersistentState<TaskQueueState> state)
+public sealed class TaskQueueGrain(
+    TimeProvider time,
+    IOptions<TaskOptions> options, ILogger<TaskQueueGrain> logger, [PersistentState("state")] IPersistentState<TaskQueueState> state)
     : Grain, ITaskQueueGrain
 {
     private const string ReminderName = "lease-check";
@@ -69,7 +71,7 @@ public sealed class TaskQueueGrain(IOptions<TaskOptions> options, ILogger<TaskQu
             if (index < 0) return null;
             var candidate = Pending[index];
             Pending.RemoveAt(index);
-            var claimed = new TaskLease { Worker = worker, ExpiresAt = TimeProvider.GetUtcNow() + lease, Length = lease };
+            var claimed = new TaskLease { Worker = worker, ExpiresAt = time.GetUtcNow() + lease, Length = lease };
             Leases[candidate.Id] = claimed;
             // The lease is stored before the job hears of it: if anything fails from here on, the
             // lease expires and the job is retried or put back, never stranded.
@@ -106,7 +108,7 @@ public sealed class TaskQueueGrain(IOptions<TaskOptions> options, ILogger<TaskQu
     public Task<TaskQueueStats> GetStats() => Task.FromResult(new TaskQueueStats(this.GetPrimaryKeyString(), Pending.Count, Leases.Count));
 
     /// <inheritdoc/>
-    public async Task ReceiveReminder(string reminderName)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != ReminderName) return;
         // It fires, so it is registered (perhaps by an earlier activation): let the check remove it when idle.
@@ -117,14 +119,14 @@ public sealed class TaskQueueGrain(IOptions<TaskOptions> options, ILogger<TaskQu
     /// <summary>Starts the lease timer and the reminder when leases exist.</summary>
     private async Task WatchLeasesAsync()
     {
-        _leaseTimer ??= RegisterGrainTimer(_ => CheckLeasesAsync(), new GrainTimerCreationOptions(_options.LeaseCheckInterval, _options.LeaseCheckInterval) { KeepAlive = true });
+        _leaseTimer ??= this.RegisterGrainTimer(_ => CheckLeasesAsync(), new GrainTimerCreationOptions(_options.LeaseCheckInterval, _options.LeaseCheckInterval) { KeepAlive = true });
         await SyncReminderAsync();
     }
 
     /// <summary>Hands expired leases to their jobs; stops watching once no lease is left.</summary>
     private async Task CheckLeasesAsync()
     {
-        var now = TimeProvider.GetUtcNow();
+        var now = time.GetUtcNow();
         var expired = new List<(string Id, TaskLease Lease)>();
         foreach (var (id, lease) in Leases)
         {
@@ -154,7 +156,7 @@ public sealed class TaskQueueGrain(IOptions<TaskOptions> options, ILogger<TaskQu
         try
         {
             await GrainFactory.GetGrain<ITaskJobGrain>(taskId).LeaseExpired(lease.Worker);
-            if (Leases.TryGetValue(taskId, out var current) && current.Worker == lease.Worker && current.ExpiresAt <= TimeProvider.GetUtcNow())
+            if (Leases.TryGetValue(taskId, out var current) && current.Worker == lease.Worker && current.ExpiresAt <= time.GetUtcNow())
             {
                 Leases.Remove(taskId);
                 return true;
@@ -180,8 +182,8 @@ public sealed class TaskQueueGrain(IOptions<TaskOptions> options, ILogger<TaskQu
         {
             var wanted = Leases.Count > 0;
             if (wanted == _reminderRegistered) return;
-            if (wanted) await RegisterOrUpdateReminder(ReminderName, _options.LeaseReminderPeriod, _options.LeaseReminderPeriod);
-            else await UnregisterReminder(ReminderName);
+            if (wanted) await this.RegisterOrUpdateReminder(ReminderName, _options.LeaseReminderPeriod, _options.LeaseReminderPeriod);
+            else await this.UnregisterReminderIfAny(ReminderName);
             _reminderRegistered = wanted;
         }
         catch (Exception exception)

@@ -1,4 +1,3 @@
-using GrainStream.Runtime.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,7 +14,7 @@ public static class TasksServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.SectionName));
-        services.AddGrainJsonContext(TaskStateJsonContext.Default);
+        services.AddGrainStreamJson(TaskStateJsonContext.Default);
         services.AddHostedService<DemoTaskWorker>();
         return services;
     }
