@@ -5,6 +5,7 @@ using GrainStream.Grains.Stocks;
 using GrainStream.Grains.Tasks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace GrainStream.Grains;
 
@@ -13,10 +14,13 @@ namespace GrainStream.Grains;
 public static class PlatformServiceCollectionExtensions
 {
     /// <summary>Adds chat, stocks, tasks, logs and queues; options bind from the sections
-    /// <c>Chat</c>, <c>Stocks</c>, <c>Tasks</c>, <c>Logs</c> and <c>Queues</c>.</summary>
+    /// <c>Chat</c>, <c>Stocks</c>, <c>Tasks</c>, <c>Logs</c> and <c>Queues</c>. Safe to call more
+    /// than once (an embedded silo and its API share one service collection): only the first counts.</summary>
     public static IServiceCollection AddGrainStreamPlatform(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddGrainStreamJson(GrainsJsonContext.Default);
+        if (services.Any(d => d.ServiceType == typeof(PlatformRegistered))) return services;
+        services.AddSingleton<PlatformRegistered>();
+        services.AddGrainStreamContracts();
         services.AddChatGrains(configuration);
         services.AddStockGrains(configuration);
         services.AddTaskGrains(configuration);
@@ -24,4 +28,16 @@ public static class PlatformServiceCollectionExtensions
         services.AddQueueGrains(configuration);
         return services;
     }
+
+    /// <summary>What a silo or client needs to exchange the platform's contracts: their JSON metadata
+    /// (stream payloads) and Orleans' System.Text.Json codec for the <c>JsonElement</c> values that
+    /// task payloads, results and queue bodies carry through grain calls.</summary>
+    public static IServiceCollection AddGrainStreamContracts(this IServiceCollection services)
+    {
+        services.AddGrainStreamJson(GrainsJsonContext.Default);
+        services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: _ => false));
+        return services;
+    }
+
+    private sealed class PlatformRegistered;
 }

@@ -19,13 +19,13 @@ internal sealed class EventStream<T>(GrainStreamProvider provider, StreamId stre
     // A publisher keeps its stream object: one hub reference serves all its publishes.
     private IStreamHubGrain Hub => _hub ??= provider.Hub(StreamId);
 
-    public Task<StreamPosition> PublishAsync(string eventName, ReadOnlyMemory<byte> utf8JsonPayload, StreamPosition? expected = null)
+    public Task<EventPosition> PublishAsync(string eventName, ReadOnlyMemory<byte> utf8JsonPayload, EventPosition? expected = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
         return Hub.Publish(new StreamPublication(eventName, utf8JsonPayload, expected));
     }
 
-    public Task<StreamPosition> GetLastPositionAsync() => Hub.GetLastPosition();
+    public Task<EventPosition> GetLastPositionAsync() => Hub.GetLastPosition();
 
     public Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount) => Hub.ReadHistory(afterSequence, maxCount);
 
@@ -34,7 +34,7 @@ internal sealed class EventStream<T>(GrainStreamProvider provider, StreamId stre
     public Task OnNextAsync(T item, StreamSequenceToken? token = null)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var expected = token is null ? (StreamPosition?)null : EventPositionToken.PositionOf(token);
+        var expected = token is null ? (EventPosition?)null : EventPositionToken.PositionOf(token);
         if (item is StreamEvent raw) return PublishAsync(raw.EventName, raw.Payload, expected);
         return PublishAsync(EventPayloadSerializer.EventNameOf(item.GetType()), provider.Serializer.Serialize(item), expected);
     }
@@ -42,7 +42,7 @@ internal sealed class EventStream<T>(GrainStreamProvider provider, StreamId stre
     /// <summary>Publishes the items in order, each committed before the next is sent.</summary>
     public async Task OnNextBatchAsync(IEnumerable<T> batch, StreamSequenceToken? token = null)
     {
-        var expected = token is null ? (StreamPosition?)null : EventPositionToken.PositionOf(token);
+        var expected = token is null ? (EventPosition?)null : EventPositionToken.PositionOf(token);
         foreach (var item in batch)
         {
             await OnNextAsync(item, expected is { } at ? new EventPositionToken(at) : null).ConfigureAwait(false);

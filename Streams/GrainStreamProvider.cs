@@ -49,7 +49,7 @@ public sealed class GrainStreamProvider : IStreamProvider, IAsyncDisposable
 
     internal IStreamHubGrain Hub(StreamId streamId) => _grainFactory.GetGrain<IStreamHubGrain>(StreamHubKey.Format(Name, streamId));
 
-    internal async Task<StreamSubscriptionHandle<T>> SubscribeAsync<T>(StreamId streamId, IAsyncObserver<T>? observer, IAsyncBatchObserver<T>? batchObserver, StreamPosition? after)
+    internal async Task<StreamSubscriptionHandle<T>> SubscribeAsync<T>(StreamId streamId, IAsyncObserver<T>? observer, IAsyncBatchObserver<T>? batchObserver, EventPosition? after)
     {
         var subscription = new EventStreamSubscription<T>(this, streamId, after);
         subscription.SetObserver(observer, batchObserver);

@@ -14,10 +14,10 @@ public interface IEventStream
     /// the stream's durable log and on its way to every subscriber. With <paramref name="expected"/>
     /// it fails with <see cref="StreamPositionConflictException"/> unless the event takes exactly
     /// that position.</summary>
-    Task<StreamPosition> PublishAsync(string eventName, ReadOnlyMemory<byte> utf8JsonPayload, StreamPosition? expected = null);
+    Task<EventPosition> PublishAsync(string eventName, ReadOnlyMemory<byte> utf8JsonPayload, EventPosition? expected = null);
 
     /// <summary>The stream's last committed position (sequence 0 when nothing was published yet).</summary>
-    Task<StreamPosition> GetLastPositionAsync();
+    Task<EventPosition> GetLastPositionAsync();
 
     /// <summary>Reads committed history: up to <paramref name="maxCount"/> events after
     /// <paramref name="afterSequence"/>, oldest first, with where the retained history starts and ends.</summary>

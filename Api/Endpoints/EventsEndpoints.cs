@@ -1,8 +1,9 @@
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Logs;
-using GrainStream.Runtime;
+using Orleans;
 using GrainStream.Streams;
+using Orleans.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -38,7 +39,7 @@ internal static class EventsEndpoints
             topics.Add(canonical);
         }
 
-        Dictionary<string, StreamSequenceToken>? positions = null;
+        Dictionary<string, EventPosition>? positions = null;
         if (LastEventId.Read(request) is { } raw && !MultiplexCursor.TryParse(raw, out positions)) return LastEventId.Malformed(raw);
 
         var subscriptions = new List<SseSubscription>(streams.Count);
@@ -47,11 +48,11 @@ internal static class EventsEndpoints
         {
             var streamId = streams[i];
             subscriptions.Add(new SseSubscription(streamId, positions is not null && positions.TryGetValue(topics[i], out var position) ? position : null));
-            if (streamId.Namespace == LogStreams.File("x").Namespace) await cluster.GetGrain<ILogFileGrain>(streamId.Key).EnsureWatching();
-            if (streamId.Namespace == Grains.Queues.QueueStreams.Consumer("q", "c").Namespace)
+            if (streamId.Namespace() == LogStreams.File("x").Namespace()) await cluster.GetGrain<ILogFileGrain>(streamId.Key()).EnsureWatching();
+            if (streamId.Namespace() == Grains.Queues.QueueStreams.Consumer("q", "c").Namespace())
             {
-                var slash = streamId.Key.IndexOf('/');
-                presence.Add(new SsePresence(PresenceKind.QueueConsumer, streamId.Key[..slash], streamId.Key[(slash + 1)..]));
+                var slash = streamId.Key().IndexOf('/');
+                presence.Add(new SsePresence(PresenceKind.QueueConsumer, streamId.Key()[..slash], streamId.Key()[(slash + 1)..]));
             }
         }
         return new SseStreamResult(subscriptions, new MultiplexCursor(topics), presence);

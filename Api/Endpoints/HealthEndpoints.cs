@@ -1,7 +1,8 @@
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Hosting;
-using GrainStream.Runtime;
+using Orleans;
 using GrainStream.Streams;
+using Orleans.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace GrainStream.Api.Endpoints;
 /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (the cluster answers).</summary>
 internal static class HealthEndpoints
 {
-    private static readonly StreamId Probe = new("health", "probe");
+    private static readonly StreamId Probe = StreamIds.Create("health", "probe");
 
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
@@ -20,26 +21,19 @@ internal static class HealthEndpoints
         return app;
     }
 
-    /// <summary>Ready when connected and a grain call (the probe stream's hub, which also reads the
-    /// event log) answers within <see cref="ApiOptions.ReadinessTimeout"/>.</summary>
+    /// <summary>Ready when a grain call (the probe stream's hub, which also reads the event log)
+    /// answers within <see cref="ApiOptions.ReadinessTimeout"/>.</summary>
     private static async Task<Results<Ok<HealthStatus>, ProblemHttpResult>> Ready(IClusterClient cluster, IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         string detail;
-        if (!cluster.IsConnected)
+        try
         {
-            detail = "Not connected to the cluster.";
+            await cluster.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(Probe).GetLastPositionAsync().WaitAsync(options.Value.ReadinessTimeout, cancellationToken);
+            return TypedResults.Ok(new HealthStatus("ready"));
         }
-        else
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            try
-            {
-                await cluster.GetStreamProvider("default").GetRawStream(Probe).GetLastTokenAsync().WaitAsync(options.Value.ReadinessTimeout, cancellationToken);
-                return TypedResults.Ok(new HealthStatus("ready"));
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                detail = $"The cluster did not answer: {exception.Message}";
-            }
+            detail = $"The cluster did not answer: {exception.Message}";
         }
         return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: detail);
     }

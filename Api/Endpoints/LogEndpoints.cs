@@ -3,7 +3,7 @@ using System.Text.Json;
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Logs;
-using GrainStream.Runtime;
+using Orleans;
 using GrainStream.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
@@ -64,11 +64,11 @@ internal static class LogEndpoints
         {
             // The tail is the last N events of the log's stream (lines, and a 'rotated' where the file
             // was truncated, which explains why numbering restarts), clamped to the retained history.
-            var stream = cluster.GetStreamProvider("default").GetRawStream(streamId);
-            var last = await stream.GetLastTokenAsync();
+            var stream = cluster.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(streamId);
+            var last = await stream.GetLastPositionAsync();
             var from = Math.Max(0, last.Sequence - tail);
             if (from > 0) from = Math.Max(from, (await stream.ReadAsync(from, 1)).FirstSequence - 1);
-            after = new StreamSequenceToken(last.Epoch, from);
+            after = new EventPosition(last.Epoch, from);
         }
         return new SseStreamResult([new SseSubscription(streamId, after)], announcePosition: resume is null);
     }

@@ -2,7 +2,7 @@ using GrainStream.Api.Contracts;
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Queues;
-using GrainStream.Runtime;
+using Orleans;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GrainStream.Api.Endpoints;

@@ -1,7 +1,7 @@
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Stocks;
-using GrainStream.Runtime;
+using Orleans;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GrainStream.Api.Endpoints;

@@ -3,7 +3,7 @@ using GrainStream.Api.Contracts;
 using GrainStream.Api.Sse;
 using GrainStream.Grains;
 using GrainStream.Grains.Tasks;
-using GrainStream.Runtime;
+using Orleans;
 using GrainStream.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -56,7 +56,7 @@ internal static class TaskEndpoints
         var streamId = TaskStreams.Task(id);
         // The position before the status is read: joining from it cannot miss a terminal status
         // published in between (which would leave the stream open forever).
-        var last = await cluster.GetStreamProvider("default").GetRawStream(streamId).GetLastTokenAsync();
+        var last = await cluster.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(streamId).GetLastPositionAsync();
         var view = await cluster.GetGrain<ITaskJobGrain>(id).Get();
         if (view is null) return NotFound(id);
         if (!view.IsTerminal) return new SseStreamResult([new SseSubscription(streamId, resume ?? last)], announcePosition: resume is null);

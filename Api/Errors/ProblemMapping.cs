@@ -1,6 +1,5 @@
 using System.Text.Json;
-using GrainStream.Runtime;
-using GrainStream.Runtime.Messaging;
+using Orleans.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace GrainStream.Api.Errors;
@@ -66,8 +65,11 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         InvalidOperationException => (StatusCodes.Status409Conflict, "Conflict"),
         UnauthorizedAccessException => (StatusCodes.Status403Forbidden, "Forbidden"),
         TimeoutException => (StatusCodes.Status504GatewayTimeout, "The cluster did not answer in time"),
-        SiloUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The cluster is unavailable"),
-        RemoteGrainException remote => MapRemote(remote.RemoteTypeName),
+        Orleans.Storage.InconsistentStateException => (StatusCodes.Status409Conflict, "Conflict"),
+        OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or GatewayTooBusyException or ClientNotAvailableException
+            => (StatusCodes.Status503ServiceUnavailable, "The cluster is unavailable"),
+        // An exception type the caller's process cannot load travels as its type name.
+        Orleans.Serialization.UnavailableExceptionFallbackException remote => MapRemote(remote.ExceptionType ?? ""),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error"),
     };
 

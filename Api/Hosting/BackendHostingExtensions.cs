@@ -1,16 +1,13 @@
 using GrainStream.Grains;
-using GrainStream.Runtime.Configuration;
-using GrainStream.Runtime.Hosting;
-using GrainStream.Sqlite;
+using GrainStream.Silo;
 
 namespace GrainStream.Api.Hosting;
 
-/// <summary>How the API gets its grains: an embedded silo on SQLite (default) or a cluster client.</summary>
-/// <remarks>Configuration: <c>GrainStream:Mode</c> (<c>Embedded</c>|<c>Client</c>),
-/// <c>GrainStream:SiloPort</c> (default 11111; 0 picks a free port), <c>GrainStream:DataDirectory</c>
-/// (default <c>./data</c>, holding <c>grainstream.db</c>), and the runtime's option sections
-/// <c>GrainStream:Streams</c>, <c>GrainStream:Messaging</c> and <c>GrainStream:Sqlite</c>
-/// (e.g. <c>MaxEventsPerStream</c>).</remarks>
+/// <summary>How the API gets its grains: an embedded Orleans silo on SQLite (default) or a cluster client.</summary>
+/// <remarks>Configuration: <c>GrainStream:Mode</c> (<c>Embedded</c>|<c>Client</c>); for the embedded
+/// silo see <see cref="EmbeddedSiloExtensions"/> (<c>GrainStream:SiloPort</c>,
+/// <c>GrainStream:GatewayPort</c>, <c>GrainStream:DataDirectory</c>, <c>GrainStream:Sqlite</c>,
+/// <c>GrainStream:Streams</c>).</remarks>
 public static class BackendHostingExtensions
 {
     /// <summary>Registers the silo or the client, and the grains' services.</summary>
@@ -21,18 +18,7 @@ public static class BackendHostingExtensions
         switch (mode)
         {
             case GrainStreamMode.Embedded:
-                builder.UseGrainStreamSilo(silo =>
-                {
-                    var dataDirectory = configuration["GrainStream:DataDirectory"] is { Length: > 0 } configured ? configured : "./data";
-                    silo.UseLocalhostClustering(port: configuration.GetValue("GrainStream:SiloPort", 11111))
-                        .UseSqlite(o =>
-                        {
-                            configuration.GetSection("GrainStream:Sqlite").Bind(o);
-                            o.ConnectionString = "Data Source=" + Path.Combine(dataDirectory, "grainstream.db");
-                        });
-                    silo.Services.Configure<StreamOptions>(configuration.GetSection("GrainStream:Streams"));
-                    silo.Services.Configure<MessagingOptions>(configuration.GetSection("GrainStream:Messaging"));
-                });
+                builder.UseOrleans(silo => silo.UseGrainStreamEmbedded(configuration));
                 break;
             case GrainStreamMode.Client:
                 // A cluster client finds its silos in a membership table; the PostgreSQL one comes with
@@ -43,8 +29,7 @@ public static class BackendHostingExtensions
             default:
                 throw new InvalidOperationException($"GrainStream:Mode '{mode}' is not a mode; use Embedded or Client.");
         }
-        // The grains' options, hosted services and JSON contexts (GrainsJsonContext included, so the
-        // silo or client serialises the grains' records with it).
+        // The grains' options, hosted services and JSON metadata (once, whichever mode registered them).
         builder.Services.AddGrainStreamPlatform(configuration);
         return builder;
     }

@@ -1,7 +1,7 @@
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Chat;
 using GrainStream.Grains.Queues;
-using GrainStream.Runtime;
+using Orleans;
 using Microsoft.Extensions.Options;
 
 namespace GrainStream.Api.Presence;

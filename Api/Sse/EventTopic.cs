@@ -6,6 +6,7 @@ using GrainStream.Grains.Queues;
 using GrainStream.Grains.Stocks;
 using GrainStream.Grains.Tasks;
 using GrainStream.Streams;
+using Orleans.Runtime;
 
 namespace GrainStream.Api.Sse;
 

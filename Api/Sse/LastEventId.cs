@@ -21,13 +21,13 @@ internal static class LastEventId
     }
 
     /// <summary>Reads a single-stream id (<c>epoch-sequence</c>); false with a 400 problem when malformed.</summary>
-    public static bool TryReadToken(HttpRequest request, out StreamSequenceToken? token, [NotNullWhen(false)] out ProblemHttpResult? problem)
+    public static bool TryReadToken(HttpRequest request, out EventPosition? token, [NotNullWhen(false)] out ProblemHttpResult? problem)
     {
         token = null;
         problem = null;
         var raw = Read(request);
         if (raw is null) return true;
-        if (StreamSequenceToken.TryParse(raw.Trim(), out var parsed))
+        if (EventPosition.TryParse(raw.Trim(), out var parsed))
         {
             token = parsed;
             return true;

@@ -12,16 +12,16 @@ namespace GrainStream.Api.Sse;
 internal sealed class MultiplexCursor
 {
     private readonly string[] _topics;
-    private readonly StreamSequenceToken?[] _positions;
+    private readonly EventPosition?[] _positions;
 
     public MultiplexCursor(IReadOnlyList<string> topics)
     {
         _topics = [.. topics];
-        _positions = new StreamSequenceToken?[_topics.Length];
+        _positions = new EventPosition?[_topics.Length];
     }
 
     /// <summary>Records that the client is at <paramref name="position"/> in <paramref name="topic"/>.</summary>
-    public void Set(string topic, StreamSequenceToken position)
+    public void Set(string topic, EventPosition position)
     {
         for (var i = 0; i < _topics.Length; i++)
         {
@@ -71,7 +71,7 @@ internal sealed class MultiplexCursor
     }
 
     /// <summary>Parses a cursor printed by <see cref="WriteId"/>; false when it is not one.</summary>
-    public static bool TryParse(string? value, [NotNullWhen(true)] out Dictionary<string, StreamSequenceToken>? positions)
+    public static bool TryParse(string? value, [NotNullWhen(true)] out Dictionary<string, EventPosition>? positions)
     {
         positions = null;
         if (string.IsNullOrEmpty(value) || value.Length > 16_384) return false;
@@ -87,14 +87,14 @@ internal sealed class MultiplexCursor
         {
             return false;
         }
-        var result = new Dictionary<string, StreamSequenceToken>(StringComparer.Ordinal);
+        var result = new Dictionary<string, EventPosition>(StringComparer.Ordinal);
         foreach (var part in text.Split(';'))
         {
             var equals = part.LastIndexOf('=');
             if (equals <= 0) return false;
             var topic = part[..equals];
             if (!EventTopic.TryParse(topic, out _, out _)) return false;
-            if (!StreamSequenceToken.TryParse(part[(equals + 1)..], out var token)) return false;
+            if (!EventPosition.TryParse(part[(equals + 1)..], out var token)) return false;
             if (!result.TryAdd(topic, token)) return false;
         }
         positions = result;

@@ -26,7 +26,7 @@ internal sealed class SseConnection
     private Socket? _socket; // set once writes go straight to it
     private byte[]? _unsent; // what a send on the waker's thread left for the drain loop
     private bool _broken; // a send on the waker's thread failed: the client is gone
-    private StreamSequenceToken? _attachedAt;
+    private EventPosition? _attachedAt;
     private int _state;
 
     /// <summary>A connection; <paramref name="cursor"/> makes it multiplexed (composite ids, wrapped data).</summary>
@@ -158,7 +158,7 @@ internal sealed class SseConnection
     }
 
     /// <summary>Records where the client stands in <paramref name="topic"/> once attached to its relay.</summary>
-    public void Attached(string topic, StreamSequenceToken position)
+    public void Attached(string topic, EventPosition position)
     {
         if (_cursor is not null) _cursor.Set(topic, position);
         else _attachedAt = position;

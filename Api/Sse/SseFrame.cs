@@ -29,7 +29,7 @@ internal sealed class SseFrame
     private readonly byte[] _chunk;
     private byte[]? _multiplexBody;
 
-    private SseFrame(SseFrameKind kind, StreamSequenceToken token, string? topic, string eventName, ReadOnlyMemory<byte> payload, byte[] chunk, int bodyOffset, bool endsStream)
+    private SseFrame(SseFrameKind kind, EventPosition token, string? topic, string eventName, ReadOnlyMemory<byte> payload, byte[] chunk, int bodyOffset, bool endsStream)
     {
         Kind = kind;
         Token = token;
@@ -44,7 +44,7 @@ internal sealed class SseFrame
     public SseFrameKind Kind { get; }
 
     /// <summary>The stream position this frame brings a client to.</summary>
-    public StreamSequenceToken Token { get; }
+    public EventPosition Token { get; }
 
     /// <summary>The topic (<c>namespace:key</c>) of the stream; one string instance per relay.</summary>
     public string? Topic { get; }
@@ -72,13 +72,13 @@ internal sealed class SseFrame
     /// <summary>The frame for a stream event.</summary>
     public static SseFrame ForEvent(StreamEvent streamEvent, string topic, bool endsStream)
     {
-        var chunk = Encode(streamEvent.Token.ToString(), streamEvent.EventName, default, streamEvent.Payload.Span, default, out var bodyOffset, chunked: true);
-        return new SseFrame(SseFrameKind.Event, streamEvent.Token, topic, streamEvent.EventName, streamEvent.Payload, chunk, bodyOffset, endsStream);
+        var chunk = Encode(streamEvent.Position.ToString(), streamEvent.EventName, default, streamEvent.Payload.Span, default, out var bodyOffset, chunked: true);
+        return new SseFrame(SseFrameKind.Event, streamEvent.Position, topic, streamEvent.EventName, streamEvent.Payload, chunk, bodyOffset, endsStream);
     }
 
     /// <summary>The <c>reset</c> event: the client continues from <paramref name="position"/> (live),
     /// not from <paramref name="requested"/>, for <paramref name="reason"/>.</summary>
-    public static SseFrame ForReset(StreamSequenceToken position, string topic, string reason, StreamSequenceToken? requested)
+    public static SseFrame ForReset(EventPosition position, string topic, string reason, EventPosition? requested)
     {
         var json = new StringBuilder(96).Append("{\"reason\":\"").Append(reason).Append('"');
         if (requested is { } r) json.Append(",\"requested\":\"").Append(r.ToString()).Append('"');

@@ -1,6 +1,7 @@
 using System.Reflection;
 using GrainStream.Api.Presence;
 using GrainStream.Streams;
+using Orleans.Runtime;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace GrainStream.Api.Sse;
 /// <summary>One stream an event-stream response follows, and where the client resumes in it.</summary>
 /// <param name="Stream">The stream.</param>
 /// <param name="After">The client's last event (null: live from now).</param>
-internal sealed record SseSubscription(StreamId Stream, StreamSequenceToken? After);
+internal sealed record SseSubscription(StreamId Stream, EventPosition? After);
 
 /// <summary>A presence registration made once a stream is live (chat user, queue consumer).</summary>
 /// <param name="Kind">What is registered.</param>

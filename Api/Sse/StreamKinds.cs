@@ -2,6 +2,7 @@ using System.Text.Json;
 using GrainStream.Grains.Stocks;
 using GrainStream.Grains.Tasks;
 using GrainStream.Streams;
+using Orleans.Runtime;
 
 namespace GrainStream.Api.Sse;
 
@@ -9,20 +10,20 @@ namespace GrainStream.Api.Sse;
 /// per stream or once per event (never per connection).</summary>
 internal static class StreamKinds
 {
-    private static readonly string StockNamespace = StockStreams.Symbol("x").Namespace;
-    private static readonly string TaskNamespace = TaskStreams.Task("x").Namespace;
+    private static readonly string StockNamespace = StockStreams.Symbol("x").Namespace();
+    private static readonly string TaskNamespace = TaskStreams.Task("x").Namespace();
 
     /// <summary>Latest-wins streams (quotes): a slow connection skips to newer frames instead of
     /// being cut off.</summary>
-    public static bool IsLatestWins(StreamId streamId) => streamId.Namespace == StockNamespace;
+    public static bool IsLatestWins(StreamId streamId) => streamId.Namespace() == StockNamespace;
 
     /// <summary>The topic of a stream as <c>/api/events</c> names it: <c>namespace:key</c>.</summary>
-    public static string Topic(StreamId streamId) => string.Concat(streamId.Namespace, ":", streamId.Key);
+    public static string Topic(StreamId streamId) => string.Concat(streamId.Namespace(), ":", streamId.Key());
 
     /// <summary>True for a task's <c>status</c> event with a terminal status: a single-task event
     /// stream ends after it (the client's reconnect then gets 204 and stops).</summary>
     public static bool EndsStream(StreamEvent streamEvent)
-        => streamEvent.StreamId.Namespace == TaskNamespace && streamEvent.EventName == "status" && IsTerminalStatus(streamEvent.Payload.Span);
+        => streamEvent.StreamId.Namespace() == TaskNamespace && streamEvent.EventName == "status" && IsTerminalStatus(streamEvent.Payload.Span);
 
     private static bool IsTerminalStatus(ReadOnlySpan<byte> json)
     {

@@ -1,5 +1,6 @@
-using GrainStream.Runtime.Streams;
 using GrainStream.Streams;
+using Orleans.Runtime;
+using Orleans.Streams;
 
 namespace GrainStream.Api.Sse;
 
@@ -19,10 +20,11 @@ namespace GrainStream.Api.Sse;
 /// position from another epoch, older than the retained history, or beyond the stream's end gets a
 /// <c>reset</c> event and continues live.</para>
 /// </remarks>
-internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
+internal sealed class StreamRelay : IAsyncObserver<StreamEvent>, IStreamHistoryObserver, IAsyncDisposable
 {
     private readonly Lock _gate = new();
-    private readonly IRawStream _raw;
+    private readonly IEventStream _raw;
+    private readonly IAsyncStream<StreamEvent> _stream;
     private readonly SseOptions _options;
     private readonly ILogger _logger;
     private readonly SequenceRing<SseFrame> _ring;
@@ -30,20 +32,21 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     // Used only by upstream deliveries, which the runtime makes one at a time.
     private readonly SseWakeBatch _wakes;
     private readonly RelaySubscriberList _subscribers = new();
-    private StreamSequenceToken _last;
-    private StreamSubscriptionHandle? _handle;
+    private EventPosition _last;
+    private StreamSubscriptionHandle<StreamEvent>? _handle;
     private bool _disposed;
 
-    public StreamRelay(IRawStream raw, SseOptions options, ILogger logger)
+    public StreamRelay(IStreamProvider provider, StreamId streamId, SseOptions options, ILogger logger)
     {
-        _raw = raw;
+        _raw = provider.GetEventStream(streamId);
+        _stream = provider.GetStream<StreamEvent>(streamId);
         _options = options;
         _wakes = new SseWakeBatch(options.BatchedSocketSends);
         _logger = logger;
         _ring = new SequenceRing<SseFrame>(options.RelayBufferSize);
-        StreamId = raw.StreamId;
-        Topic = StreamKinds.Topic(raw.StreamId);
-        LatestWins = StreamKinds.IsLatestWins(raw.StreamId);
+        StreamId = streamId;
+        Topic = StreamKinds.Topic(streamId);
+        LatestWins = StreamKinds.IsLatestWins(streamId);
     }
 
     public StreamId StreamId { get; }
@@ -72,9 +75,9 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     {
         try
         {
-            var last = await _raw.GetLastTokenAsync().ConfigureAwait(false);
+            var last = await _raw.GetLastPositionAsync().ConfigureAwait(false);
             lock (_gate) _last = last;
-            var handle = await _raw.SubscribeAsync(this, last).ConfigureAwait(false);
+            var handle = await _stream.SubscribeAsync(this, new EventPositionToken(last)).ConfigureAwait(false);
             bool disposed;
             lock (_gate)
             {
@@ -92,50 +95,57 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     }
 
     /// <summary>An upstream event: encoded once, kept in the ring, offered to every connection.</summary>
-    public ValueTask OnNextAsync(StreamEvent streamEvent)
+    public Task OnNextAsync(StreamEvent streamEvent, StreamSequenceToken? token = null)
     {
         var frame = SseFrame.ForEvent(streamEvent, Topic, StreamKinds.EndsStream(streamEvent));
-        var token = streamEvent.Token;
+        var position = streamEvent.Position;
         RelaySubscriberList.Snapshot targets;
         lock (_gate)
         {
-            if (token.Epoch == _last.Epoch && token.Sequence <= _last.Sequence) return default; // already relayed
-            if (token.Epoch != _last.Epoch)
+            if (position.Epoch == _last.Epoch && position.Sequence <= _last.Sequence) return Task.CompletedTask; // already relayed
+            if (position.Epoch != _last.Epoch)
             {
-                // The runtime announces a new epoch before its events; be safe if it did not.
-                _logger.LogWarning("Stream {StreamId} moved from epoch {Old} to {New} unannounced", StreamId, _last.Epoch, token.Epoch);
-                ResetAll(new StreamSequenceToken(token.Epoch, token.Sequence - 1), "epochChanged", frame);
+                // The provider announces a new epoch before its events; be safe if it did not.
+                _logger.LogWarning("Stream {StreamId} moved from epoch {Old} to {New} unannounced", StreamId, _last.Epoch, position.Epoch);
+                ResetAll(new EventPosition(position.Epoch, position.Sequence - 1), "epochChanged", frame);
                 targets = default;
             }
             else
             {
-                _ring.Add(token.Sequence, frame);
-                _last = token;
+                _ring.Add(position.Sequence, frame);
+                _last = position;
                 targets = _subscribers.TakeSnapshot();
             }
         }
         foreach (var subscriber in targets.Slots)
         {
-            if (subscriber is not null && token.Sequence > subscriber.SkipThrough) _wakes.Offer(subscriber.Connection, frame);
+            if (subscriber is not null && position.Sequence > subscriber.SkipThrough) _wakes.Offer(subscriber.Connection, frame);
         }
         _wakes.Dispatch();
-        return default;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Not raised by GrainStream's provider (a truncation comes typed, see below); logged.</summary>
+    public Task OnErrorAsync(Exception ex)
+    {
+        _logger.LogWarning(ex, "Stream {StreamId} reported an error", StreamId);
+        return Task.CompletedTask;
     }
 
     /// <summary>The upstream subscription could not continue where it was (a new epoch, or history
     /// trimmed while it was re-subscribing): every connection gets a <c>reset</c>.</summary>
-    public ValueTask OnHistoryTruncatedAsync(StreamHistoryTruncated truncated)
+    public Task OnHistoryTruncatedAsync(StreamHistoryTruncated truncated)
     {
-        var position = new StreamSequenceToken(truncated.FirstAvailable.Epoch, Math.Max(0, truncated.FirstAvailable.Sequence - 1));
+        var position = new EventPosition(truncated.FirstAvailable.Epoch, Math.Max(0, truncated.FirstAvailable.Sequence - 1));
         lock (_gate) ResetAll(position, ReasonName(truncated.Reason), null);
         _wakes.Dispatch();
-        return default;
+        return Task.CompletedTask;
     }
 
     // Called under _gate: queues the reset (and the event that revealed it) for every connection
     // under the lock, which keeps the order trivially right (resets are rare); the caller wakes
     // the connections once the lock is released.
-    private void ResetAll(StreamSequenceToken position, string reason, SseFrame? next)
+    private void ResetAll(EventPosition position, string reason, SseFrame? next)
     {
         _ring.Clear();
         _last = position;
@@ -162,7 +172,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     /// is null; otherwise everything after it first (ring, or history then ring), or a <c>reset</c>
     /// when that cannot be had. History frames are written straight to the connection's response,
     /// so call this before the connection's drain loop runs.</summary>
-    public async Task<Subscriber> JoinAsync(SseConnection connection, StreamSequenceToken? after)
+    public async Task<Subscriber> JoinAsync(SseConnection connection, EventPosition? after)
     {
         await Ready.ConfigureAwait(false);
         if (after is not { } requested)
@@ -174,12 +184,12 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
         var verifiedAhead = false;
         while (true)
         {
-            StreamSequenceToken last;
+            EventPosition last;
             long ringFirst;
             lock (_gate)
             {
                 last = _last;
-                if (position.Epoch == 0) position = new StreamSequenceToken(_last.Epoch, position.Sequence);
+                if (position.Epoch == 0) position = new EventPosition(_last.Epoch, position.Sequence);
                 if (position.Epoch != _last.Epoch) return AttachWithReset(connection, "epochChanged", requested);
                 if (position.Sequence == _last.Sequence || (position.Sequence > _last.Sequence && verifiedAhead)) return Attach(connection, position);
                 if (position.Sequence < _last.Sequence && CopyRingFrom(connection, position.Sequence + 1)) return Attach(connection, position);
@@ -200,25 +210,25 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
             var want = (int)Math.Clamp(ringFirst - 1 - position.Sequence, 1, Math.Max(1, _options.HistoryPageSize));
             var page = await _raw.ReadAsync(position.Sequence, want).ConfigureAwait(false);
             if (page.Epoch != position.Epoch) return LockedAttachWithReset(connection, "epochChanged", requested);
-            if (page.Events.Count == 0 || page.Events[0].Token.Sequence != position.Sequence + 1)
+            if (page.Events.Count == 0 || page.Events[0].Position.Sequence != position.Sequence + 1)
             {
                 return LockedAttachWithReset(connection, "olderThanHistory", requested);
             }
             foreach (var streamEvent in page.Events)
             {
                 connection.Write(SseFrame.ForEvent(streamEvent, Topic, StreamKinds.EndsStream(streamEvent)));
-                position = streamEvent.Token;
+                position = streamEvent.Position;
             }
             await connection.FlushAsync().ConfigureAwait(false);
         }
     }
 
-    private Subscriber LockedAttachWithReset(SseConnection connection, string reason, StreamSequenceToken requested)
+    private Subscriber LockedAttachWithReset(SseConnection connection, string reason, EventPosition requested)
     {
         lock (_gate) return AttachWithReset(connection, reason, requested);
     }
 
-    private Subscriber AttachWithReset(SseConnection connection, string reason, StreamSequenceToken requested)
+    private Subscriber AttachWithReset(SseConnection connection, string reason, EventPosition requested)
     {
         connection.Offer(SseFrame.ForReset(_last, Topic, reason, requested));
         // Until the reset frame is written the client still stands where it asked to: a reconnect
@@ -235,10 +245,10 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
 
     // Everything up to _last is either already with the client or queued for it now; a client
     // ahead of the relay (verified against history) skips what it already has.
-    private Subscriber Attach(SseConnection connection, StreamSequenceToken position)
+    private Subscriber Attach(SseConnection connection, EventPosition position)
         => Attach(connection, position, Math.Max(position.Sequence, _last.Sequence));
 
-    private Subscriber Attach(SseConnection connection, StreamSequenceToken position, long skipThrough)
+    private Subscriber Attach(SseConnection connection, EventPosition position, long skipThrough)
     {
         var subscriber = new Subscriber(connection, skipThrough);
         connection.Attached(Topic, position);
@@ -255,7 +265,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
     /// <summary>Ends the upstream subscription.</summary>
     public async ValueTask DisposeAsync()
     {
-        StreamSubscriptionHandle? handle;
+        StreamSubscriptionHandle<StreamEvent>? handle;
         lock (_gate)
         {
             if (_disposed) return;
@@ -265,7 +275,7 @@ internal sealed class StreamRelay : IStreamObserver, IAsyncDisposable
         if (handle is not null) await UnsubscribeAsync(handle).ConfigureAwait(false);
     }
 
-    private async Task UnsubscribeAsync(StreamSubscriptionHandle handle)
+    private async Task UnsubscribeAsync(StreamSubscriptionHandle<StreamEvent> handle)
     {
         try
         {

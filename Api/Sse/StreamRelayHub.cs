@@ -1,5 +1,6 @@
-using GrainStream.Runtime;
+using Orleans;
 using GrainStream.Streams;
+using Orleans.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace GrainStream.Api.Sse;
@@ -37,7 +38,7 @@ internal sealed class StreamRelayHub(IClusterClient cluster, IOptions<SseOptions
         {
             if (!_relays.TryGetValue(streamId, out relay))
             {
-                relay = new StreamRelay(cluster.GetStreamProvider("default").GetRawStream(streamId), _options, logger);
+                relay = new StreamRelay(cluster.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName), streamId, _options, logger);
                 _relays[streamId] = relay;
                 created = true;
             }

@@ -214,7 +214,7 @@ public class ChatRoomGrain(
     {
         for (var attempt = 1; ; attempt++)
         {
-            var expected = new StreamPosition(state.State.Epoch, _nextSequence);
+            var expected = new EventPosition(state.State.Epoch, _nextSequence);
             try
             {
                 await _stream.PublishAsync(eventName, payload(expected.Sequence), expected);

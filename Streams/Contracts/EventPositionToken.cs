@@ -3,22 +3,22 @@ using Orleans.Streams;
 namespace GrainStream.Streams;
 
 /// <summary>Orleans' <see cref="StreamSequenceToken"/> for GrainStream streams: a
-/// <see cref="StreamPosition"/> (epoch and sequence). Pass it to <c>SubscribeAsync</c> to continue
+/// <see cref="EventPosition"/> (epoch and sequence). Pass it to <c>SubscribeAsync</c> to continue
 /// after that event, or to <c>OnNextAsync</c> to publish an event at exactly that position.</summary>
 [GenerateSerializer, Immutable, Alias("gs.EventPositionToken")]
 public sealed class EventPositionToken : StreamSequenceToken
 {
     /// <summary>A token for <paramref name="position"/>.</summary>
-    public EventPositionToken(StreamPosition position) => Position = position;
+    public EventPositionToken(EventPosition position) => Position = position;
 
     /// <summary>A token for <paramref name="epoch"/> and <paramref name="sequence"/>.</summary>
-    public EventPositionToken(long epoch, long sequence) : this(new StreamPosition(epoch, sequence))
+    public EventPositionToken(long epoch, long sequence) : this(new EventPosition(epoch, sequence))
     {
     }
 
     /// <summary>The position.</summary>
     [Id(0)]
-    public StreamPosition Position { get; }
+    public EventPosition Position { get; }
 
     /// <inheritdoc/>
     public override long SequenceNumber
@@ -35,7 +35,7 @@ public sealed class EventPositionToken : StreamSequenceToken
     }
 
     /// <summary>The position of any token: this class's own, or another provider's sequence number in the current epoch.</summary>
-    public static StreamPosition PositionOf(StreamSequenceToken token) => token is EventPositionToken own ? own.Position : new StreamPosition(0, token.SequenceNumber);
+    public static EventPosition PositionOf(StreamSequenceToken token) => token is EventPositionToken own ? own.Position : new EventPosition(0, token.SequenceNumber);
 
     /// <inheritdoc/>
     public override bool Equals(StreamSequenceToken? other) => other is EventPositionToken token && token.Position == Position;

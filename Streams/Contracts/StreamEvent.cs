@@ -10,7 +10,7 @@ namespace GrainStream.Streams;
 /// <param name="Timestamp">When the stream's writer accepted it.</param>
 /// <param name="Payload">The UTF-8 JSON payload. Never mutate it.</param>
 [GenerateSerializer, Immutable, Alias("gs.StreamEvent")]
-public sealed record StreamEvent(StreamId StreamId, StreamPosition Position, string EventName, DateTimeOffset Timestamp, ReadOnlyMemory<byte> Payload);
+public sealed record StreamEvent(StreamId StreamId, EventPosition Position, string EventName, DateTimeOffset Timestamp, ReadOnlyMemory<byte> Payload);
 
 /// <summary>Why a subscriber cannot get every event it asked for.</summary>
 [GenerateSerializer, Alias("gs.StreamHistoryTruncationReason")]
@@ -31,7 +31,7 @@ public enum StreamHistoryTruncationReason
 /// <param name="FirstAvailable">The first event the subscriber will receive next (or the next one to be published).</param>
 /// <param name="Reason">Why.</param>
 [GenerateSerializer, Immutable, Alias("gs.StreamHistoryTruncated")]
-public sealed record StreamHistoryTruncated(StreamId StreamId, StreamPosition Requested, StreamPosition FirstAvailable, StreamHistoryTruncationReason Reason);
+public sealed record StreamHistoryTruncated(StreamId StreamId, EventPosition Requested, EventPosition FirstAvailable, StreamHistoryTruncationReason Reason);
 
 /// <summary>A page of a stream's committed history.</summary>
 /// <param name="Epoch">The stream's current incarnation.</param>

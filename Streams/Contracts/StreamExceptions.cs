@@ -7,7 +7,7 @@ namespace GrainStream.Streams;
 public sealed class StreamPositionConflictException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public StreamPositionConflictException(string message, StreamPosition expected, StreamPosition last) : base(message)
+    public StreamPositionConflictException(string message, EventPosition expected, EventPosition last) : base(message)
     {
         Expected = expected;
         Last = last;
@@ -15,11 +15,11 @@ public sealed class StreamPositionConflictException : Exception
 
     /// <summary>The position the publisher asked for.</summary>
     [Id(0)]
-    public StreamPosition Expected { get; }
+    public EventPosition Expected { get; }
 
     /// <summary>The stream's last committed position.</summary>
     [Id(1)]
-    public StreamPosition Last { get; }
+    public EventPosition Last { get; }
 }
 
 /// <summary>Passed to <c>IAsyncObserver.OnErrorAsync</c> of an observer that does not implement

@@ -11,12 +11,12 @@ public interface IStreamHubGrain : IGrainWithStringKey
 {
     /// <summary>Appends an event; completes with its position once it is durable and sent to subscribers.</summary>
     [Alias("Publish")]
-    Task<StreamPosition> Publish(StreamPublication publication);
+    Task<EventPosition> Publish(StreamPublication publication);
 
     /// <summary>Adds a subscription; see <see cref="IEventStream.GetLastPositionAsync"/>. Events after
     /// <paramref name="after"/> are replayed first (none when it is null) and live ones follow.</summary>
     [Alias("Subscribe")]
-    Task<StreamPosition> Subscribe(StreamSubscriberInfo subscriber, StreamPosition? after);
+    Task<EventPosition> Subscribe(StreamSubscriberInfo subscriber, EventPosition? after);
 
     /// <summary>Renews the lease of an endpoint's subscriptions; returns those the hub does not know
     /// (it was re-activated, e.g. after its silo died), which must subscribe again.</summary>
@@ -29,7 +29,7 @@ public interface IStreamHubGrain : IGrainWithStringKey
 
     /// <summary>The position of the last committed event.</summary>
     [ReadOnly, Alias("GetLastPosition")]
-    Task<StreamPosition> GetLastPosition();
+    Task<EventPosition> GetLastPosition();
 
     /// <summary>Committed history after <paramref name="afterSequence"/>.</summary>
     [ReadOnly, Alias("ReadHistory")]
@@ -42,7 +42,7 @@ public interface IStreamHubGrain : IGrainWithStringKey
 /// <param name="Expected">When set, the publish fails with <see cref="StreamPositionConflictException"/>
 /// unless the event would take exactly this position (epoch 0: any epoch).</param>
 [GenerateSerializer, Immutable, Alias("gs.StreamPublication")]
-public sealed record StreamPublication(string EventName, ReadOnlyMemory<byte> Payload, StreamPosition? Expected = null);
+public sealed record StreamPublication(string EventName, ReadOnlyMemory<byte> Payload, EventPosition? Expected = null);
 
 /// <summary>A subscription and the endpoint its events go to.</summary>
 /// <param name="SubscriptionId">The subscription.</param>

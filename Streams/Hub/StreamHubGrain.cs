@@ -55,16 +55,16 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         return Task.CompletedTask;
     }
 
-    public Task<StreamPosition> Publish(StreamPublication publication)
+    public Task<EventPosition> Publish(StreamPublication publication)
     {
         ArgumentException.ThrowIfNullOrEmpty(publication.EventName);
         if (publication.Expected is { } expected && (expected.Sequence != _assigned + 1 || (expected.Epoch != 0 && expected.Epoch != _epoch)))
         {
-            var last = new StreamPosition(_epoch, _assigned);
-            return Task.FromException<StreamPosition>(new StreamPositionConflictException(
+            var last = new EventPosition(_epoch, _assigned);
+            return Task.FromException<EventPosition>(new StreamPositionConflictException(
                 $"Stream {_streamId} cannot take an event at {expected}: its next position is {_epoch}-{_assigned + 1}.", expected, last));
         }
-        var position = new StreamPosition(_epoch, ++_assigned);
+        var position = new EventPosition(_epoch, ++_assigned);
         var pending = new Pending(new StreamEvent(_streamId, position, publication.EventName, time.GetUtcNow(), publication.Payload));
         _pending.Add(pending);
         if (!_flushing) _ = FlushAsync();
@@ -132,7 +132,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
     private (IStreamDeliveryObserver Endpoint, Guid[] Ids)[] Groups(bool all)
         => [.. _subscribers.Values.Where(s => all || s.Live).GroupBy(s => s.Info.Endpoint).Select(g => (g.Key, g.Select(s => s.Info.SubscriptionId).ToArray()))];
 
-    public async Task<StreamPosition> Subscribe(StreamSubscriberInfo subscriber, StreamPosition? after)
+    public async Task<EventPosition> Subscribe(StreamSubscriberInfo subscriber, EventPosition? after)
     {
         var id = subscriber.SubscriptionId;
         var entry = new Subscriber(subscriber, time.GetUtcNow());
@@ -166,7 +166,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         {
             var events = _cache.TryGetFrom(next, _options.ReplayBatchSize)
                 ?? [.. await _log.ReadAsync(_streamId, next - 1, _options.ReplayBatchSize)];
-            if (!_subscribers.ContainsKey(id)) return new StreamPosition(_epoch, _committed);
+            if (!_subscribers.ContainsKey(id)) return new EventPosition(_epoch, _committed);
             if (events.Count == 0) break;
             var first = events[0].Position.Sequence;
             StreamHistoryTruncated? truncated = null;
@@ -180,13 +180,13 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         }
         entry.Live = true;
         _liveGroups = null;
-        return new StreamPosition(_epoch, _committed);
+        return new EventPosition(_epoch, _committed);
     }
 
-    private void Signal(Subscriber entry, StreamPosition requested, StreamHistoryTruncationReason reason)
+    private void Signal(Subscriber entry, EventPosition requested, StreamHistoryTruncationReason reason)
     {
         entry.Signalled = true;
-        var firstAvailable = new StreamPosition(_epoch, reason == StreamHistoryTruncationReason.EpochChanged ? 1 : _committed + 1);
+        var firstAvailable = new EventPosition(_epoch, reason == StreamHistoryTruncationReason.EpochChanged ? 1 : _committed + 1);
         var truncated = new StreamHistoryTruncated(_streamId, requested, firstAvailable, reason);
         entry.Info.Endpoint.Deliver(new StreamDelivery(_hubKey, [entry.Info.SubscriptionId], truncated, [])).Ignore();
     }
@@ -209,7 +209,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         return Task.CompletedTask;
     }
 
-    public Task<StreamPosition> GetLastPosition() => Task.FromResult(new StreamPosition(_epoch, _committed));
+    public Task<EventPosition> GetLastPosition() => Task.FromResult(new EventPosition(_epoch, _committed));
 
     public async Task<StreamHistoryPage> ReadHistory(long afterSequence, int maxCount)
     {
@@ -265,7 +265,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
     }
 
     /// <summary>An event waiting for its group commit, and the publisher's completion.</summary>
-    private sealed class Pending(StreamEvent streamEvent) : TaskCompletionSource<StreamPosition>(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class Pending(StreamEvent streamEvent) : TaskCompletionSource<EventPosition>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public StreamEvent Event { get; } = streamEvent;
     }

@@ -24,11 +24,11 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
     private readonly Lock _gate = new();
     private IAsyncObserver<T>? _observer;
     private IAsyncBatchObserver<T>? _batchObserver;
-    private StreamPosition? _last;
+    private EventPosition? _last;
     private int _resubscribing;
     private int _draining;
 
-    public EventStreamSubscription(GrainStreamProvider provider, StreamId streamId, StreamPosition? after)
+    public EventStreamSubscription(GrainStreamProvider provider, StreamId streamId, EventPosition? after)
     {
         _provider = provider;
         _endpoint = provider.Endpoint;
@@ -51,7 +51,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
     public string HubKey { get; }
 
     /// <summary>The position of the last event delivered, or where the subscription started.</summary>
-    public StreamPosition? LastDelivered
+    public EventPosition? LastDelivered
     {
         get { lock (_gate) return _last; }
     }
@@ -66,7 +66,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
     public async Task SubscribeAtHubAsync()
     {
         var reference = await _endpoint.GetReferenceAsync().ConfigureAwait(false);
-        StreamPosition? from;
+        EventPosition? from;
         lock (_gate) from = _last;
         var live = await _hub.Subscribe(new StreamSubscriberInfo(SubscriptionId, reference), from).ConfigureAwait(false);
         // A subscription from "now" knows its position from here on, so a later re-subscription
@@ -117,7 +117,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
     {
         if (delivery.Truncated is { } truncated)
         {
-            lock (_gate) _last = new StreamPosition(truncated.FirstAvailable.Epoch, truncated.FirstAvailable.Sequence - 1);
+            lock (_gate) _last = new EventPosition(truncated.FirstAvailable.Epoch, truncated.FirstAvailable.Sequence - 1);
             await Guard(() => _observer is IStreamHistoryObserver history ? history.OnHistoryTruncatedAsync(truncated)
                 : _batchObserver is IStreamHistoryObserver batchHistory ? batchHistory.OnHistoryTruncatedAsync(truncated)
                 : _observer?.OnErrorAsync(new StreamHistoryTruncatedException(truncated)) ?? _batchObserver!.OnErrorAsync(new StreamHistoryTruncatedException(truncated)));
@@ -129,7 +129,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
             var streamEvent = events[i];
             if (_stopped.IsCancellationRequested) return;
             var position = streamEvent.Position;
-            StreamPosition? last;
+            EventPosition? last;
             lock (_gate) last = _last;
             if (last is { } seen)
             {

@@ -15,6 +15,8 @@ namespace GrainStream.Tests.Api;
 /// SQLite file in a temporary directory and a temporary log root; restartable on the same files.</summary>
 public sealed class ApiHost : IAsyncDisposable
 {
+    private static readonly Orleans.TestingHost.TestClusterPortAllocator PortAllocator = new();
+
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsDirectory;
     private readonly Action<IServiceCollection>? _services;
@@ -44,13 +46,15 @@ public sealed class ApiHost : IAsyncDisposable
     /// own defaults (a test's <see cref="TimeProvider"/>, say).</summary>
     public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? root = null, Action<IServiceCollection>? services = null)
     {
+        var (siloPort, gatewayPort) = PortAllocator.AllocateConsecutivePortPairs(1);
         var directory = root ?? Path.Combine(Path.GetTempPath(), "grainstream-api-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(directory, "logs"));
         var all = new Dictionary<string, string?>
         {
-            ["GrainStream:SiloPort"] = "0",
+            // Ports from Orleans' test allocator, which keeps parallel tests (and processes) apart.
+            ["GrainStream:SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GrainStream:GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GrainStream:DataDirectory"] = Path.Combine(directory, "data"),
-            ["GrainStream:Messaging:ResponseTimeout"] = "00:00:15",
             ["Logs:Root"] = Path.Combine(directory, "logs"),
             ["Logs:PollInterval"] = "00:00:00.200",
             ["Stocks:Simulate"] = "false",

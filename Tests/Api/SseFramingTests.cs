@@ -29,12 +29,12 @@ public sealed class SseFramingTests
     public void The_multiplex_cursor_round_trips()
     {
         var cursor = new MultiplexCursor(["chat:a", "stock:B", "queue:q/c"]);
-        cursor.Set("chat:a", new StreamSequenceToken(7, 3));
-        cursor.Set("queue:q/c", new StreamSequenceToken(8, 1));
+        cursor.Set("chat:a", new EventPosition(7, 3));
+        cursor.Set("queue:q/c", new EventPosition(8, 1));
         Assert.True(MultiplexCursor.TryParse(cursor.Id, out var positions));
         Assert.Equal(2, positions.Count);
-        Assert.Equal(new StreamSequenceToken(7, 3), positions["chat:a"]);
-        Assert.Equal(new StreamSequenceToken(8, 1), positions["queue:q/c"]);
+        Assert.Equal(new EventPosition(7, 3), positions["chat:a"]);
+        Assert.Equal(new EventPosition(8, 1), positions["queue:q/c"]);
         Assert.False(MultiplexCursor.TryParse("1-1", out _));
     }
 

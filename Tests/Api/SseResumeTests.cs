@@ -123,13 +123,13 @@ public sealed class SseResumeTests(ApiFixture fixture, SmallHistoryFixture small
         // Not a replay: nothing older than the reset's position follows it. The node's relay may still
         // be catching up with the last fillers when the client joins; those arrive live, after the reset.
         var next = await PostAsync(host, room, "after the reset");
-        Assert.True(StreamSequenceToken.TryParse(reset.EventId, out var resetAt));
+        Assert.True(EventPosition.TryParse(reset.EventId, out var resetAt));
         for (var received = 0; ; received++)
         {
             Assert.True(received <= SmallHistoryFixture.Retention * 3, "The message posted after the reset never arrived.");
             var message = await resumed.NextAsync("the live message");
             Assert.Equal("message", message.EventType);
-            Assert.True(StreamSequenceToken.TryParse(message.EventId, out var at) && at.Sequence > resetAt.Sequence, $"{message.EventId} is not after the reset at {reset.EventId}.");
+            Assert.True(EventPosition.TryParse(message.EventId, out var at) && at.Sequence > resetAt.Sequence, $"{message.EventId} is not after the reset at {reset.EventId}.");
             if (MessageId(message) == next) break;
         }
     }

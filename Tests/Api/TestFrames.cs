@@ -11,5 +11,5 @@ internal static class TestFrames
 
     /// <summary>A <c>message</c> event of chat:x at <paramref name="sequence"/> (epoch 1).</summary>
     public static SseFrame Message(long sequence, string payload = "{}")
-        => SseFrame.ForEvent(new StreamEvent(Chat, new StreamSequenceToken(1, sequence), "message", DateTimeOffset.UnixEpoch, Encoding.UTF8.GetBytes(payload)), StreamKinds.Topic(Chat), false);
+        => SseFrame.ForEvent(new StreamEvent(Chat, new EventPosition(1, sequence), "message", DateTimeOffset.UnixEpoch, Encoding.UTF8.GetBytes(payload)), StreamKinds.Topic(Chat), false);
 }

@@ -1,4 +1,4 @@
-using GrainStream.Runtime.Testing;
+using Orleans.TestingHost;
 
 namespace GrainStream.Tests.Platform;
 
@@ -7,17 +7,8 @@ namespace GrainStream.Tests.Platform;
 public static class ActivationControl
 {
     /// <summary>True when some silo holds an activation of <paramref name="grain"/>.</summary>
-    public static bool IsActive(InProcessTestCluster cluster, IAddressable grain)
-        => cluster.Silos.Any(s => s.Silo.Runtime.Catalog.TryGet(grain.GetGrainId(), out _));
+    public static bool IsActive(InProcessTestCluster cluster, IAddressable grain) => cluster.TryGetGrainContext(grain.GetGrainId(), out _);
 
-    public static async Task DeactivateAsync(InProcessTestCluster cluster, IAddressable grain)
-    {
-        var grainId = grain.GetGrainId();
-        foreach (var silo in cluster.Silos)
-        {
-            if (!silo.Silo.Runtime.Catalog.TryGet(grainId, out var activation)) continue;
-            activation.DeactivateOnIdle();
-            await activation.Deactivated.WaitAsync(TimeSpan.FromSeconds(20));
-        }
-    }
+    public static Task DeactivateAsync(InProcessTestCluster cluster, IAddressable grain)
+        => cluster.DeactivateAsync(grain).WaitAsync(TimeSpan.FromSeconds(20));
 }

@@ -2,31 +2,43 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using GrainStream.Grains;
-using GrainStream.Runtime.Testing;
 using GrainStream.Streams;
+using Orleans.Streams;
+using Orleans.TestingHost;
 
 namespace GrainStream.Tests.Platform;
 
 /// <summary>Records a stream's events as a client (an API node) receives them, with typed views
 /// of the payloads by event name.</summary>
-public sealed class RawStreamRecorder : IStreamObserver
+public sealed class RawStreamRecorder : IAsyncObserver<StreamEvent>, IStreamHistoryObserver
 {
     public ConcurrentQueue<StreamEvent> Events { get; } = new();
 
-    public static async Task<RawStreamRecorder> SubscribeAsync(InProcessTestCluster cluster, StreamId streamId)
+    public ConcurrentQueue<StreamHistoryTruncated> Truncations { get; } = new();
+
+    public StreamSubscriptionHandle<StreamEvent> Handle { get; private set; } = null!;
+
+    public static async Task<RawStreamRecorder> SubscribeAsync(InProcessTestCluster cluster, StreamId streamId, EventPosition? after = null)
     {
         var recorder = new RawStreamRecorder();
-        await cluster.Client.GetStreamProvider("default").GetRawStream(streamId).SubscribeAsync(recorder);
+        var stream = cluster.Client.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetStream<StreamEvent>(streamId);
+        recorder.Handle = await stream.SubscribeAsync(recorder, after is { } position ? new EventPositionToken(position) : null);
         return recorder;
     }
 
-    public ValueTask OnNextAsync(StreamEvent streamEvent)
+    public Task OnNextAsync(StreamEvent item, EventPosition? token = null)
     {
-        Events.Enqueue(streamEvent);
-        return default;
+        Events.Enqueue(item);
+        return Task.CompletedTask;
     }
 
-    public ValueTask OnHistoryTruncatedAsync(StreamHistoryTruncated truncated) => default;
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+
+    public Task OnHistoryTruncatedAsync(StreamHistoryTruncated truncated)
+    {
+        Truncations.Enqueue(truncated);
+        return Task.CompletedTask;
+    }
 
     /// <summary>The payloads of the events named <paramref name="eventName"/>, in order.</summary>
     public List<T> Of<T>(string eventName)

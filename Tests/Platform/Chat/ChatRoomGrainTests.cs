@@ -1,7 +1,8 @@
+using GrainStream.Streams;
 using System.Text.Json;
 using GrainStream.Grains;
 using GrainStream.Grains.Chat;
-using GrainStream.Runtime.Testing;
+using Orleans.TestingHost;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Platform.Chat;
@@ -51,7 +52,7 @@ public sealed class ChatRoomGrainTests(ChatClusterFixture fixture) : IClassFixtu
 
         // The id is the stream position of the message event.
         await Eventually.TrueAsync(() => events.Events.Count >= 3, "three message events");
-        Assert.Equal(posted.Select(m => m.Id), events.Events.Select(e => e.Token.Sequence));
+        Assert.Equal(posted.Select(m => m.Id), events.Events.Select(e => e.Position.Sequence));
         Assert.Equal("line 1\nsecond line", events.Of<ChatMessage>("message")[0].Text);
     }
 
@@ -180,8 +181,8 @@ public sealed class ChatRoomGrainTests(ChatClusterFixture fixture) : IClassFixtu
         await ActivationControl.DeactivateAsync(Cluster, room);
 
         // As if the room had published and then died before writing its state.
-        var stream = Cluster.Client.GetStreamProvider("default").GetRawStream(ChatStreams.Room("crashed"));
-        var id = (await stream.GetLastTokenAsync()).Sequence + 1;
+        var stream = Cluster.Client.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(ChatStreams.Room("crashed"));
+        var id = (await stream.GetLastPositionAsync()).Sequence + 1;
         var orphan = new ChatMessage(id, "crashed", "alice", "published, not counted", DateTimeOffset.UtcNow, "orphan");
         await stream.PublishAsync("message", JsonSerializer.SerializeToUtf8Bytes(orphan, GrainsJsonContext.Default.ChatMessage));
 

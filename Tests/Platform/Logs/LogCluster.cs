@@ -1,7 +1,7 @@
 using GrainStream.Grains;
 using GrainStream.Grains.Logs;
-using GrainStream.Runtime.Hosting;
-using GrainStream.Runtime.Testing;
+using Orleans.Hosting;
+using Orleans.TestingHost;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Platform.Logs;
@@ -12,9 +12,8 @@ public static class LogCluster
     public static Task<InProcessTestCluster> StartAsync(TemporaryLogRoot root, int silos = 1, Action<LogOptions>? configure = null)
         => ClusterFactory.StartAsync(silos, builder =>
         {
-            builder.ConfigureSilo(silo =>
+            builder.ConfigureEachSilo(silo =>
             {
-                silo.AddGrainJsonContext(GrainsJsonContext.Default);
                 silo.Services.AddLogGrains(silo.Configuration);
                 silo.Configure<LogOptions>(o =>
                 {
@@ -23,6 +22,5 @@ public static class LogCluster
                     configure?.Invoke(o);
                 });
             });
-            builder.ConfigureClient(client => client.AddGrainJsonContext(GrainsJsonContext.Default));
         });
 }

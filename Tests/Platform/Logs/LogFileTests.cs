@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using GrainStream.Grains.Logs;
-using GrainStream.Runtime.Testing;
+using Orleans.TestingHost;
 using GrainStream.Streams;
 using GrainStream.Tests.Support;
 

@@ -18,16 +18,13 @@ public sealed class LogResumeTests
         await Eventually.TrueAsync(() => live.Of<LogLine>("line").Count >= 2, "the first two lines");
 
         // Stop the silo holding the tail; lines written meanwhile are read by the next activation.
-        var location = await cluster.Directory.LookupAsync(new GrainId("logfile", "resume.log"));
-        await cluster.StopSiloAsync(cluster.Silos.Single(s => s.Silo.Address.Equals(location!.Silo)));
-        await cluster.WaitForLivenessToStabilizeAsync();
+        await cluster.StopAndAwaitDepartureAsync(cluster.SiloOf(log));
         await File.AppendAllTextAsync(root.File("resume.log"), "3\n4\n");
         await log.EnsureWatching();
         await File.AppendAllTextAsync(root.File("resume.log"), "5\n");
         await Eventually.TrueAsync(async () => (await log.GetStatus()).Lines == 5, "five lines read");
 
-        var replay = new RawStreamRecorder();
-        await cluster.Client.GetStreamProvider("default").GetRawStream(LogStreams.File("resume.log")).SubscribeAsync(replay, StreamSequenceToken.Beginning);
+        var replay = await RawStreamRecorder.SubscribeAsync(cluster, LogStreams.File("resume.log"), EventPosition.Beginning);
         await Eventually.TrueAsync(() => replay.Of<LogLine>("line").Count >= 5, "the history of the stream");
         Assert.Equal(Enumerable.Range(1, 5).Select(i => new LogLine(i, i.ToString(System.Globalization.CultureInfo.InvariantCulture))), replay.Of<LogLine>("line"));
         Assert.Empty(replay.Of<LogRotated>("rotated"));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using GrainStream.Grains.Queues;
-using GrainStream.Runtime.Testing;
+using Orleans.TestingHost;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Platform.Queues;

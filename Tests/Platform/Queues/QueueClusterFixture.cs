@@ -1,5 +1,5 @@
 using GrainStream.Grains.Queues;
-using GrainStream.Runtime.Testing;
+using Orleans.TestingHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GrainStream.Tests.Platform.Queues;

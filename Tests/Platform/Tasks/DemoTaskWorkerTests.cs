@@ -1,5 +1,5 @@
 using GrainStream.Grains.Tasks;
-using GrainStream.Runtime.Testing;
+using Orleans.TestingHost;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Platform.Tasks;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GrainStream.Grains.Tasks;
-using GrainStream.Runtime.Hosting;
-using GrainStream.Runtime.Testing;
+using Orleans.Hosting;
+using Orleans.TestingHost;
 
 namespace GrainStream.Tests.Platform.Tasks;
 

@@ -1,6 +1,6 @@
 using GrainStream.Grains;
 using GrainStream.Grains.Tasks;
-using GrainStream.Runtime.Hosting;
+using Orleans.Hosting;
 using GrainStream.Tests.Support;
 
 namespace GrainStream.Tests.Platform.Tasks;
@@ -12,12 +12,10 @@ public sealed class TaskRestartTests
     {
         await using var cluster = await ClusterFactory.StartAsync(2, builder =>
         {
-            builder.ConfigureSilo(silo =>
+            builder.ConfigureEachSilo(silo =>
             {
-                silo.AddGrainJsonContext(GrainsJsonContext.Default);
                 TaskClusterFixture.Configure(silo, demoWorker: false);
             });
-            builder.ConfigureClient(client => client.AddGrainJsonContext(GrainsJsonContext.Default));
         });
         var id = TaskClusterFixture.NewId();
         var job = cluster.Client.GetGrain<ITaskJobGrain>(id);
@@ -25,9 +23,7 @@ public sealed class TaskRestartTests
         Assert.NotNull(await cluster.Client.GetGrain<ITaskQueueGrain>("stranded").Claim("doomed-worker", null, TimeSpan.FromSeconds(1)));
 
         // Crash the silo of the queue: its lease timer dies with it; only the durable reminder can bring it back.
-        var location = await cluster.Directory.LookupAsync(new GrainId("taskqueue", "stranded"));
-        await cluster.KillSiloAsync(cluster.Silos.Single(s => s.Silo.Address.Equals(location!.Silo)));
-        await cluster.WaitForLivenessToStabilizeAsync();
+        await cluster.KillAndAwaitDeathAsync(cluster.SiloOf(cluster.Client.GetGrain<ITaskQueueGrain>("stranded")));
 
         await Eventually.TrueAsync(async () => (await job.Get())!.Status == TaskJobStatus.Queued, "the task back in the queue after the silo loss", TimeSpan.FromSeconds(40));
         var requeued = (await job.Get())!;

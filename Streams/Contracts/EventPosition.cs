@@ -9,27 +9,27 @@ namespace GrainStream.Streams;
 /// SSE event id clients resume from.</summary>
 /// <param name="Epoch">The incarnation; 0 in a request means "whatever the current incarnation is".</param>
 /// <param name="Sequence">The sequence number; 0 is "before the first event".</param>
-[GenerateSerializer, Immutable, Alias("gs.StreamPosition")]
-public readonly record struct StreamPosition(long Epoch, long Sequence) : IComparable<StreamPosition>
+[GenerateSerializer, Immutable, Alias("gs.EventPosition")]
+public readonly record struct EventPosition(long Epoch, long Sequence) : IComparable<EventPosition>
 {
     /// <summary>Before the first event of whatever incarnation is current: subscribing after it replays all history.</summary>
-    public static StreamPosition Beginning => new(0, 0);
+    public static EventPosition Beginning => new(0, 0);
 
     /// <inheritdoc/>
-    public int CompareTo(StreamPosition other) => Epoch != other.Epoch ? Epoch.CompareTo(other.Epoch) : Sequence.CompareTo(other.Sequence);
+    public int CompareTo(EventPosition other) => Epoch != other.Epoch ? Epoch.CompareTo(other.Epoch) : Sequence.CompareTo(other.Sequence);
 
     /// <summary>Prints <c>epoch-sequence</c> (epoch in base 36, to stay short).</summary>
     public override string ToString() => string.Concat(ToBase36(Epoch), "-", Sequence.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Parses the form printed by <see cref="ToString"/>.</summary>
-    public static bool TryParse([NotNullWhen(true)] string? value, out StreamPosition position)
+    public static bool TryParse([NotNullWhen(true)] string? value, out EventPosition position)
     {
         position = default;
         var dash = value?.IndexOf('-') ?? -1;
         if (value is null || dash <= 0 || dash > 13) return false;
         if (!TryFromBase36(value.AsSpan(0, dash), out var epoch)) return false;
         if (!long.TryParse(value.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)) return false;
-        position = new StreamPosition(epoch, sequence);
+        position = new EventPosition(epoch, sequence);
         return true;
     }
 
