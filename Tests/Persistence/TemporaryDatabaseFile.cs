@@ -1,7 +1,7 @@
-using GrainStream.Sqlite;
+using GrainStream.Persistence.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace GrainStream.Tests.Sqlite;
+namespace GrainStream.Tests.Persistence;
 
 /// <summary>A database file of its own for one test, in a fresh folder under the temp directory that
 /// does not exist yet (so opening also exercises creating it). Dispose the databases first: disposing
@@ -10,7 +10,7 @@ internal sealed class TemporaryDatabaseFile : IDisposable
 {
     public TemporaryDatabaseFile()
     {
-        Folder = Path.Combine(Path.GetTempPath(), "grainstream-sqlite-tests", Guid.NewGuid().ToString("N"));
+        Folder = Path.Combine(Path.GetTempPath(), "grainstream-persistence-tests", Guid.NewGuid().ToString("N"));
         FilePath = Path.Combine(Folder, "grainstream.db");
     }
 

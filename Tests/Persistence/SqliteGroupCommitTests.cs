@@ -1,8 +1,8 @@
-using GrainStream.Sqlite;
+using GrainStream.Persistence.Sqlite;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
-namespace GrainStream.Tests.Sqlite;
+namespace GrainStream.Tests.Persistence;
 
 /// <summary>Writes that queue while the writer is busy share one transaction, each in a savepoint.</summary>
 public sealed class SqliteGroupCommitTests : IDisposable

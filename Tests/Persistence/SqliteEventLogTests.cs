@@ -1,13 +1,13 @@
-using GrainStream.Sqlite;
-using GrainStream.Storage;
+using GrainStream.Persistence.Sqlite;
 using GrainStream.Streams;
+using Orleans.Runtime;
 using Xunit;
 
-namespace GrainStream.Tests.Sqlite;
+namespace GrainStream.Tests.Persistence;
 
 public sealed class SqliteEventLogTests : IDisposable
 {
-    private static readonly StreamId Lobby = new("chat", "lobby");
+    private static readonly StreamId Lobby = StreamIds.Create("chat", "lobby");
 
     private readonly TemporaryDatabaseFile _file = new();
     private readonly SqliteDatabase _database;
@@ -53,7 +53,7 @@ public sealed class SqliteEventLogTests : IDisposable
         var now = new DateTimeOffset(2900, 1, 2, 3, 4, 5, 678, TimeSpan.Zero);
         var log = new SqliteEventLog(_database, new ManualTimeProvider(now));
 
-        var position = await log.OpenAsync(new StreamId("chat", "future"));
+        var position = await log.OpenAsync(StreamIds.Create("chat", "future"));
 
         Assert.Equal(now.ToUnixTimeMilliseconds(), position.Epoch);
     }
@@ -63,8 +63,8 @@ public sealed class SqliteEventLogTests : IDisposable
     {
         var log = new SqliteEventLog(_database, new ManualTimeProvider(DateTimeOffset.UtcNow));
 
-        var first = await log.OpenAsync(new StreamId("chat", "a"));
-        var second = await log.OpenAsync(new StreamId("chat", "b"));
+        var first = await log.OpenAsync(StreamIds.Create("chat", "a"));
+        var second = await log.OpenAsync(StreamIds.Create("chat", "b"));
 
         Assert.True(second.Epoch > first.Epoch);
     }
@@ -93,8 +93,8 @@ public sealed class SqliteEventLogTests : IDisposable
         var events = await log.ReadAsync(Lobby, 0, 100);
 
         Assert.Equal(new EventLogPosition(opened.Epoch, 1, 5), position);
-        Assert.Equal([1L, 2, 3, 4, 5], events.Select(e => e.Token.Sequence));
-        Assert.All(events, e => Assert.Equal(opened.Epoch, e.Token.Epoch));
+        Assert.Equal([1L, 2, 3, 4, 5], events.Select(e => e.Position.Sequence));
+        Assert.All(events, e => Assert.Equal(opened.Epoch, e.Position.Epoch));
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class SqliteEventLogTests : IDisposable
     }
 
     [Fact]
-    public async Task Appended_events_read_back_with_their_token_name_timestamp_and_payload()
+    public async Task Appended_events_read_back_with_their_position_name_timestamp_and_payload()
     {
         var position = await _log.OpenAsync(Lobby);
         var timestamp = new DateTimeOffset(2025, 6, 7, 8, 9, 10, TimeSpan.FromHours(2)).AddTicks(1234567);
@@ -121,9 +121,9 @@ public sealed class SqliteEventLogTests : IDisposable
         payload.CopyTo(framed, 4);
         StreamEvent[] written =
         [
-            new(Lobby, new StreamSequenceToken(position.Epoch, 1), "message", timestamp, payload),
-            new(Lobby, new StreamSequenceToken(position.Epoch, 2), "joined", timestamp.AddSeconds(1), framed.AsMemory(4, payload.Length)),
-            new(Lobby, new StreamSequenceToken(position.Epoch, 3), "empty", timestamp.AddSeconds(2), ReadOnlyMemory<byte>.Empty),
+            new(Lobby, new EventPosition(position.Epoch, 1), "message", timestamp, payload),
+            new(Lobby, new EventPosition(position.Epoch, 2), "joined", timestamp.AddSeconds(1), framed.AsMemory(4, payload.Length)),
+            new(Lobby, new EventPosition(position.Epoch, 3), "empty", timestamp.AddSeconds(2), ReadOnlyMemory<byte>.Empty),
         ];
 
         await _log.AppendAsync(Lobby, written);
@@ -133,7 +133,7 @@ public sealed class SqliteEventLogTests : IDisposable
         for (var i = 0; i < written.Length; i++)
         {
             Assert.Equal(Lobby, read[i].StreamId);
-            Assert.Equal(written[i].Token, read[i].Token);
+            Assert.Equal(written[i].Position, read[i].Position);
             Assert.Equal(written[i].EventName, read[i].EventName);
             Assert.Equal(written[i].Timestamp, read[i].Timestamp);
             Assert.Equal(written[i].Timestamp.UtcTicks, read[i].Timestamp.UtcTicks);
@@ -150,7 +150,7 @@ public sealed class SqliteEventLogTests : IDisposable
 
         var read = await _log.ReadAsync(Lobby, 3, 100);
 
-        Assert.Equal([4L, 5, 6, 7, 8, 9, 10], read.Select(e => e.Token.Sequence));
+        Assert.Equal([4L, 5, 6, 7, 8, 9, 10], read.Select(e => e.Position.Sequence));
         Assert.Empty(await _log.ReadAsync(Lobby, 10, 100));
     }
 
@@ -160,21 +160,21 @@ public sealed class SqliteEventLogTests : IDisposable
         var position = await _log.OpenAsync(Lobby);
         await _log.AppendAsync(Lobby, Events(position.Epoch, 1, 10));
 
-        Assert.Equal([3L, 4, 5], (await _log.ReadAsync(Lobby, 2, 3)).Select(e => e.Token.Sequence));
+        Assert.Equal([3L, 4, 5], (await _log.ReadAsync(Lobby, 2, 3)).Select(e => e.Position.Sequence));
         Assert.Empty(await _log.ReadAsync(Lobby, 0, 0));
     }
 
     [Fact]
     public async Task Read_of_a_stream_without_a_log_returns_nothing()
     {
-        Assert.Empty(await _log.ReadAsync(new StreamId("chat", "nobody"), 0, 100));
+        Assert.Empty(await _log.ReadAsync(StreamIds.Create("chat", "nobody"), 0, 100));
     }
 
     [Fact]
     public async Task Streams_keep_separate_logs()
     {
-        var a = new StreamId("chat", "a");
-        var b = new StreamId("chat", "b");
+        var a = StreamIds.Create("chat", "a");
+        var b = StreamIds.Create("chat", "b");
         var positionA = await _log.OpenAsync(a);
         var positionB = await _log.OpenAsync(b);
 
@@ -208,7 +208,7 @@ public sealed class SqliteEventLogTests : IDisposable
 
         await Assert.ThrowsAsync<EventLogConflictException>(() => _log.AppendAsync(Lobby, Events(position.Epoch, 2, 2)));
 
-        Assert.Equal([1L, 2], (await _log.ReadAsync(Lobby, 0, 100)).Select(e => e.Token.Sequence));
+        Assert.Equal([1L, 2], (await _log.ReadAsync(Lobby, 0, 100)).Select(e => e.Position.Sequence));
     }
 
     [Fact]
@@ -245,7 +245,7 @@ public sealed class SqliteEventLogTests : IDisposable
 
         Assert.Equal(new EventLogPosition(position.Epoch, 1, 0), await _log.OpenAsync(Lobby));
         Assert.Empty(await _log.ReadAsync(Lobby, 0, 100));
-        var other = new StreamId("chat", "other");
+        var other = StreamIds.Create("chat", "other");
         var otherPosition = await _log.OpenAsync(other);
         await _log.AppendAsync(other, Events(otherPosition.Epoch, 1, 2, other));
         Assert.Equal(2, (await _log.ReadAsync(other, 0, 100)).Count);
@@ -262,7 +262,7 @@ public sealed class SqliteEventLogTests : IDisposable
     {
         var position = await _log.OpenAsync(Lobby);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => _log.AppendAsync(Lobby, Events(position.Epoch, 1, 1, new StreamId("chat", "elsewhere"))));
+        await Assert.ThrowsAsync<ArgumentException>(() => _log.AppendAsync(Lobby, Events(position.Epoch, 1, 1, StreamIds.Create("chat", "elsewhere"))));
     }
 
     [Fact]
@@ -275,7 +275,7 @@ public sealed class SqliteEventLogTests : IDisposable
         await log.AppendAsync(Lobby, Events(position.Epoch, 1, 1000));
 
         Assert.Equal(new EventLogPosition(position.Epoch, 1, 1000), await log.OpenAsync(Lobby));
-        Assert.Equal(Enumerable.Range(1, 1000).Select(i => (long)i), (await log.ReadAsync(Lobby, 0, 2000)).Select(e => e.Token.Sequence));
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => (long)i), (await log.ReadAsync(Lobby, 0, 2000)).Select(e => e.Position.Sequence));
     }
 
     [Fact]
@@ -291,7 +291,7 @@ public sealed class SqliteEventLogTests : IDisposable
 
         Assert.Equal(new EventLogPosition(position.Epoch, 12, 111), await _log.OpenAsync(Lobby));
         var retained = await _log.ReadAsync(Lobby, 0, 1000);
-        Assert.Equal(Enumerable.Range(12, 100).Select(i => (long)i), retained.Select(e => e.Token.Sequence));
+        Assert.Equal(Enumerable.Range(12, 100).Select(i => (long)i), retained.Select(e => e.Position.Sequence));
     }
 
     [Fact]
@@ -315,14 +315,14 @@ public sealed class SqliteEventLogTests : IDisposable
         await _log.AppendAsync(Lobby, Events(position.Epoch, 6, 300));
 
         Assert.Equal(new EventLogPosition(position.Epoch, 206, 305), await _log.OpenAsync(Lobby));
-        Assert.Equal(Enumerable.Range(206, 100).Select(i => (long)i), (await _log.ReadAsync(Lobby, 0, 1000)).Select(e => e.Token.Sequence));
+        Assert.Equal(Enumerable.Range(206, 100).Select(i => (long)i), (await _log.ReadAsync(Lobby, 0, 1000)).Select(e => e.Position.Sequence));
         await _log.AppendAsync(Lobby, Events(position.Epoch, 306, 1));
     }
 
     [Fact]
     public async Task Concurrent_appends_to_many_streams_all_succeed()
     {
-        var streams = Enumerable.Range(0, 16).Select(i => new StreamId("chat", $"room{i}")).ToArray();
+        var streams = Enumerable.Range(0, 16).Select(i => StreamIds.Create("chat", $"room{i}")).ToArray();
 
         await Task.WhenAll(streams.Select(stream => Task.Run(async () =>
         {
@@ -334,11 +334,10 @@ public sealed class SqliteEventLogTests : IDisposable
     }
 
     [Fact]
-    public async Task Non_ascii_long_and_empty_stream_keys_are_stored_as_given()
+    public async Task Non_ascii_long_and_empty_stream_keys_and_namespaces_are_stored_as_given()
     {
-        // Keys are bound as UTF-8: on the stack when short, through a rented buffer when long; an empty
-        // key is empty text, not NULL.
-        StreamId[] streams = [new("chat", "café-ünïcødé-日本"), new("chat", new string('k', 400) + "é"), new("chat", new string('x', 3000)), new("chat", "")];
+        // Namespaces and keys are bound as the UTF-8 Orleans holds them; an empty one is empty text, not NULL.
+        StreamId[] streams = [StreamIds.Create("chat", "café-ünïcødé-日本"), StreamIds.Create("chat", new string('k', 400) + "é"), StreamIds.Create("chat", new string('x', 3000)), StreamIds.Create("chat", ""), StreamIds.Create("", "no-namespace")];
         foreach (var stream in streams)
         {
             var position = await _log.OpenAsync(stream);
@@ -348,9 +347,9 @@ public sealed class SqliteEventLogTests : IDisposable
         foreach (var stream in streams)
         {
             Assert.Equal(2, (await _log.OpenAsync(stream)).LastSequence);
-            Assert.Equal([1L, 2L], (await _log.ReadAsync(stream, 0, 10)).Select(e => e.Token.Sequence));
+            Assert.Equal([1L, 2L], (await _log.ReadAsync(stream, 0, 10)).Select(e => e.Position.Sequence));
         }
-        Assert.Empty(await _log.ReadAsync(new StreamId("chat", "cafe-unicode-日本"), 0, 10));
+        Assert.Empty(await _log.ReadAsync(StreamIds.Create("chat", "cafe-unicode-日本"), 0, 10));
     }
 
     /// <summary>Events <paramref name="firstSequence"/>, +1, … of <paramref name="stream"/> (default the lobby).</summary>
@@ -358,7 +357,7 @@ public sealed class SqliteEventLogTests : IDisposable
         => Enumerable.Range(0, count)
             .Select(i => new StreamEvent(
                 stream ?? Lobby,
-                new StreamSequenceToken(epoch, firstSequence + i),
+                new EventPosition(epoch, firstSequence + i),
                 "message",
                 DateTimeOffset.UtcNow,
                 System.Text.Encoding.UTF8.GetBytes($$"""{"n":{{firstSequence + i}}}""")))

@@ -1,4 +1,4 @@
-namespace GrainStream.Tests.Sqlite;
+namespace GrainStream.Tests.Persistence;
 
 /// <summary>A clock that stands still until a test moves it.</summary>
 internal sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
