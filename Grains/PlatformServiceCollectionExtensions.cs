@@ -5,6 +5,7 @@ using GrainStream.Grains.Stocks;
 using GrainStream.Grains.Tasks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Serialization;
 
 namespace GrainStream.Grains;
@@ -20,6 +21,7 @@ public static class PlatformServiceCollectionExtensions
     {
         if (services.Any(d => d.ServiceType == typeof(PlatformRegistered))) return services;
         services.AddSingleton<PlatformRegistered>();
+        services.TryAddKeyedSingleton(PlatformClock.Key, TimeProvider.System);
         services.AddGrainStreamContracts();
         services.AddChatGrains(configuration);
         services.AddStockGrains(configuration);

@@ -22,7 +22,7 @@ public static class ApiServiceCollectionExtensions
         var configuration = builder.Configuration;
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
         services.Configure<SseOptions>(configuration.GetSection(SseOptions.Section));
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(PlatformClock.Key, TimeProvider.System);
 
         services.ConfigureHttpJsonOptions(o =>
         {

@@ -1,3 +1,5 @@
+using GrainStream.Grains;
+using Microsoft.Extensions.DependencyInjection;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Chat;
 using GrainStream.Grains.Queues;
@@ -31,7 +33,7 @@ internal sealed class ConnectionRegistry : IHostedService, IDisposable
     private readonly ITimer _renewal;
     private bool _stopped;
 
-    public ConnectionRegistry(IClusterClient cluster, IOptions<SseOptions> options, TimeProvider time, ILogger<ConnectionRegistry> logger)
+    public ConnectionRegistry(IClusterClient cluster, IOptions<SseOptions> options, [FromKeyedServices(PlatformClock.Key)] TimeProvider time, ILogger<ConnectionRegistry> logger)
     {
         _cluster = cluster;
         _logger = logger;

@@ -1,3 +1,5 @@
+using GrainStream.Grains;
+using Microsoft.Extensions.DependencyInjection;
 using System.Buffers;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +26,7 @@ internal sealed class SseConnectionTracker : IDisposable
     private int _beatSlot;
     private bool _stopped;
 
-    public SseConnectionTracker(IOptions<SseOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
+    public SseConnectionTracker(IOptions<SseOptions> options, [FromKeyedServices(PlatformClock.Key)] TimeProvider time, IHostApplicationLifetime lifetime)
     {
         var interval = options.Value.HeartbeatInterval;
         _batchSends = options.Value.BatchedSocketSends;

@@ -1,3 +1,5 @@
+using GrainStream.Grains;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using GrainStream.Streams;
 using Orleans.Runtime;
@@ -8,7 +10,7 @@ namespace GrainStream.Api.Sse;
 /// <summary>The node's stream relays: one per stream, created by its first connection and disposed
 /// a little (<see cref="SseOptions.RelayLinger"/>) after its last one left. A hosted service so that
 /// it unsubscribes before the silo (registered earlier) stops.</summary>
-internal sealed class StreamRelayHub(IClusterClient cluster, IOptions<SseOptions> options, TimeProvider time, ILogger<StreamRelayHub> logger) : IHostedService
+internal sealed class StreamRelayHub(IClusterClient cluster, IOptions<SseOptions> options, [FromKeyedServices(PlatformClock.Key)] TimeProvider time, ILogger<StreamRelayHub> logger) : IHostedService
 {
     private readonly Dictionary<StreamId, StreamRelay> _relays = [];
     private readonly Lock _gate = new();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using GrainStream.Grains.Leases;
 using GrainStream.Streams;
@@ -14,7 +15,7 @@ namespace GrainStream.Grains.Chat;
 /// recorded in its state: the state is written every <see cref="ChatOptions.MessagesPerStateWrite"/>
 /// posts rather than on each (a post costs one commit, its event's), and the history holds the rest.</summary>
 public class ChatRoomGrain(
-    TimeProvider time,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     IOptions<ChatOptions> options,
     ILogger<ChatRoomGrain> logger,
     [PersistentState("state")] IPersistentState<ChatRoomState> state) : Grain, IChatRoomGrain

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ namespace GrainStream.Grains.Logs;
 /// published again (at least once).
 /// </remarks>
 public sealed class LogFileGrain(
-    TimeProvider time,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     LogRoot root,
     LogRootWatcher watcher,
     IOptions<LogOptions> options,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using System.Text.Json;
 using GrainStream.Grains.Leases;
@@ -14,7 +15,7 @@ namespace GrainStream.Grains.Queues;
 /// <c>redelivered</c>. A timer watches the timeouts and leases while anything is in flight or any
 /// consumer is connected; a durable reminder brings a queue holding messages back after a restart.</summary>
 public class MessageQueueGrain(
-    TimeProvider time,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     IOptions<QueueOptions> options,
     ILogger<MessageQueueGrain> logger,
     [PersistentState("state")] IPersistentState<QueueState> state) : Grain, IMessageQueueGrain

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Streams;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,7 @@ namespace GrainStream.Grains.Stocks;
 /// <see cref="StockStreams.Symbol"/>. The simulator's settings are stored, and a durable reminder
 /// brings the grain back after a restart, so a simulation runs until it is stopped.</summary>
 public class StockGrain(
-    TimeProvider time,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     ILogger<StockGrain> logger,
     [PersistentState("state")] IPersistentState<StockState> state) : Grain, IStockGrain, IRemindable
 {

@@ -13,7 +13,7 @@ namespace GrainStream.Grains.Stocks;
 internal sealed class StockSimulatorService(
     IServiceProvider services,
     IOptions<StockOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     ILogger<StockSimulatorService> logger) : BackgroundService
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);

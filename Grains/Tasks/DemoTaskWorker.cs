@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Orleans.Streams;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +11,7 @@ namespace GrainStream.Grains.Tasks;
 /// <see cref="TaskOptions.DemoQueue"/> like any external worker. It waits for work by listening to
 /// the queue's stream (a <c>status</c> event with status <c>queued</c> wakes it up), with a short
 /// poll as fallback, and outlives failed grain calls by backing off and trying again.</summary>
-internal sealed class DemoTaskWorker(IClusterClient client, IOptions<TaskOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<DemoTaskWorker> logger)
+internal sealed class DemoTaskWorker(IClusterClient client, IOptions<TaskOptions> options, [FromKeyedServices(PlatformClock.Key)] TimeProvider time, IHostApplicationLifetime lifetime, ILogger<DemoTaskWorker> logger)
     : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);

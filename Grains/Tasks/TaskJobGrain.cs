@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +15,7 @@ namespace GrainStream.Grains.Tasks;
 /// repaired by the lease: the queue keeps it until <see cref="LeaseExpired"/> confirms.
 /// </remarks>
 public sealed class TaskJobGrain(
-    TimeProvider time,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     ILogger<TaskJobGrain> logger, [PersistentState("state")] IPersistentState<TaskJobState> state) : Grain, ITaskJobGrain
 {
     private string Id => this.GetPrimaryKeyString();

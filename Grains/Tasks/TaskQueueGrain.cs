@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,7 @@ namespace GrainStream.Grains.Tasks;
 /// </remarks>
 [Reentrant]
 public sealed class TaskQueueGrain(
-    TimeProvider time,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     IOptions<TaskOptions> options, ILogger<TaskQueueGrain> logger, [PersistentState("state")] IPersistentState<TaskQueueState> state)
     : Grain, ITaskQueueGrain
 {

@@ -139,7 +139,10 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         _subscribers[id] = entry;
         SubscribersChanged();
 
+        // A position the history cannot continue from is signalled with the first delivery (one
+        // message, so the signal can never arrive after the events it explains).
         long next;
+        StreamHistoryTruncated? signal = null;
         if (after is not { } requested)
         {
             next = _committed + 1;
@@ -147,12 +150,12 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         else if (requested.Epoch != 0 && requested.Epoch != _epoch)
         {
             next = 1;
-            Signal(entry, requested, StreamHistoryTruncationReason.EpochChanged);
+            signal = new StreamHistoryTruncated(_streamId, requested, new EventPosition(_epoch, 1), StreamHistoryTruncationReason.EpochChanged);
         }
         else if (requested.Sequence > _committed)
         {
             next = _committed + 1;
-            Signal(entry, requested, StreamHistoryTruncationReason.AheadOfStream);
+            signal = new StreamHistoryTruncated(_streamId, requested, new EventPosition(_epoch, _committed + 1), StreamHistoryTruncationReason.AheadOfStream);
         }
         else
         {
@@ -161,34 +164,25 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
 
         // Replay until caught up with what is committed; the check and the switch to live happen
         // with no await between them, so the next group commit reaches this subscriber live.
-        var announcedGap = false;
+        var first = true;
         while (next <= _committed)
         {
             var events = _cache.TryGetFrom(next, _options.ReplayBatchSize)
                 ?? [.. await _log.ReadAsync(_streamId, next - 1, _options.ReplayBatchSize)];
             if (!_subscribers.ContainsKey(id)) return new EventPosition(_epoch, _committed);
             if (events.Count == 0) break;
-            var first = events[0].Position.Sequence;
-            StreamHistoryTruncated? truncated = null;
-            if (first > next && !announcedGap && !entry.Signalled)
+            if (first && signal is null && events[0].Position.Sequence > next)
             {
-                truncated = new StreamHistoryTruncated(_streamId, after ?? default, events[0].Position, StreamHistoryTruncationReason.OlderThanHistory);
+                signal = new StreamHistoryTruncated(_streamId, after ?? default, events[0].Position, StreamHistoryTruncationReason.OlderThanHistory);
             }
-            announcedGap = true;
-            subscriber.Endpoint.Deliver(new StreamDelivery(_hubKey, [id], truncated, events)).Ignore();
+            subscriber.Endpoint.Deliver(new StreamDelivery(_hubKey, [id], first ? signal : null, events)).Ignore();
+            first = false;
             next = events[^1].Position.Sequence + 1;
         }
+        if (first && signal is not null) subscriber.Endpoint.Deliver(new StreamDelivery(_hubKey, [id], signal, [])).Ignore();
         entry.Live = true;
         _liveGroups = null;
         return new EventPosition(_epoch, _committed);
-    }
-
-    private void Signal(Subscriber entry, EventPosition requested, StreamHistoryTruncationReason reason)
-    {
-        entry.Signalled = true;
-        var firstAvailable = new EventPosition(_epoch, reason == StreamHistoryTruncationReason.EpochChanged ? 1 : _committed + 1);
-        var truncated = new StreamHistoryTruncated(_streamId, requested, firstAvailable, reason);
-        entry.Info.Endpoint.Deliver(new StreamDelivery(_hubKey, [entry.Info.SubscriptionId], truncated, [])).Ignore();
     }
 
     public Task<Guid[]> Renew(IStreamDeliveryObserver endpoint, Guid[] subscriptionIds)
@@ -260,8 +254,6 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         public DateTimeOffset RenewedAt { get; set; } = renewedAt;
 
         public bool Live { get; set; }
-
-        public bool Signalled { get; set; }
     }
 
     /// <summary>An event waiting for its group commit, and the publisher's completion.</summary>

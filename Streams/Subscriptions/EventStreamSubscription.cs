@@ -26,6 +26,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
     private IAsyncBatchObserver<T>? _batchObserver;
     private EventPosition? _last;
     private int _resubscribing;
+    private bool _registered;
     private int _draining;
 
     public EventStreamSubscription(GrainStreamProvider provider, StreamId streamId, EventPosition? after)
@@ -50,6 +51,8 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
 
     public string HubKey { get; }
 
+    public bool IsRegistered => Volatile.Read(ref _registered) && Volatile.Read(ref _resubscribing) == 0;
+
     /// <summary>The position of the last event delivered, or where the subscription started.</summary>
     public EventPosition? LastDelivered
     {
@@ -72,6 +75,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
         // A subscription from "now" knows its position from here on, so a later re-subscription
         // (its hub was lost) replays what it missed rather than starting from the new now.
         lock (_gate) _last ??= live;
+        Volatile.Write(ref _registered, true);
     }
 
     public void Enqueue(StreamDelivery delivery)
@@ -117,10 +121,20 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
     {
         if (delivery.Truncated is { } truncated)
         {
-            lock (_gate) _last = new EventPosition(truncated.FirstAvailable.Epoch, truncated.FirstAvailable.Sequence - 1);
-            await Guard(() => _observer is IStreamHistoryObserver history ? history.OnHistoryTruncatedAsync(truncated)
-                : _batchObserver is IStreamHistoryObserver batchHistory ? batchHistory.OnHistoryTruncatedAsync(truncated)
-                : _observer?.OnErrorAsync(new StreamHistoryTruncatedException(truncated)) ?? _batchObserver!.OnErrorAsync(new StreamHistoryTruncatedException(truncated)));
+            bool current;
+            lock (_gate)
+            {
+                // A signal answers a subscription from one position; once the subscription has
+                // moved on (an earlier answer to the same request came first), it is stale.
+                current = _last == truncated.Requested;
+                if (current) _last = new EventPosition(truncated.FirstAvailable.Epoch, truncated.FirstAvailable.Sequence - 1);
+            }
+            if (current)
+            {
+                await Guard(() => _observer is IStreamHistoryObserver history ? history.OnHistoryTruncatedAsync(truncated)
+                    : _batchObserver is IStreamHistoryObserver batchHistory ? batchHistory.OnHistoryTruncatedAsync(truncated)
+                    : _observer?.OnErrorAsync(new StreamHistoryTruncatedException(truncated)) ?? _batchObserver!.OnErrorAsync(new StreamHistoryTruncatedException(truncated)));
+            }
         }
         var events = delivery.Events;
         List<SequentialItem<T>>? batch = null;

@@ -79,7 +79,7 @@ internal sealed class StreamDeliveryEndpoint : IStreamDeliveryObserver, IAsyncDi
     internal async Task RenewAsync()
     {
         if (_reference is not { } reference) return;
-        var byHub = _subscriptions.Values.GroupBy(s => s.HubKey).ToList();
+        var byHub = _subscriptions.Values.Where(s => s.IsRegistered).GroupBy(s => s.HubKey).ToList();
         await Task.WhenAll(byHub.Select(async group =>
         {
             try
@@ -122,6 +122,10 @@ internal interface IEventSubscription
     Guid SubscriptionId { get; }
 
     string HubKey { get; }
+
+    /// <summary>True once the hub has the subscription (a renewal sent before that would find it
+    /// unknown and make it subscribe twice); false again while it subscribes anew.</summary>
+    bool IsRegistered { get; }
 
     void Enqueue(StreamDelivery delivery);
 

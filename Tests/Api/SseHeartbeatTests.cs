@@ -1,3 +1,4 @@
+using GrainStream.Grains;
 using System.Text;
 using GrainStream.Api.Sse;
 using GrainStream.Tests.Support;

@@ -1,3 +1,4 @@
+using GrainStream.Grains;
 using System.Net;
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
@@ -218,7 +219,7 @@ public sealed class SseResumeTests(ApiFixture fixture, SmallHistoryFixture small
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         await using var host = await ApiHost.StartAsync(
             new Dictionary<string, string?> { ["Sse:PresenceLease"] = "00:00:01.500" },
-            services: s => s.AddSingleton<TimeProvider>(clock));
+            services: s => s.AddKeyedSingleton<TimeProvider>(PlatformClock.Key, clock));
         var registry = host.Services.GetRequiredService<ConnectionRegistry>();
         var room = ApiHost.NewKey("lease");
         await using var watcher = await SseClient.OpenAsync(host.Client, $"/api/chat/rooms/{room}/events");

@@ -7,7 +7,7 @@ namespace GrainStream.Tests.Api;
 /// <summary>SSE frames for tests that need events without a grain behind them.</summary>
 internal static class TestFrames
 {
-    private static readonly StreamId Chat = new("chat", "x");
+    private static readonly StreamId Chat = StreamIds.Create("chat", "x");
 
     /// <summary>A <c>message</c> event of chat:x at <paramref name="sequence"/> (epoch 1).</summary>
     public static SseFrame Message(long sequence, string payload = "{}")

@@ -1,3 +1,4 @@
+using GrainStream.Grains;
 using GrainStream.Persistence;
 using GrainStream.Persistence.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,9 +25,12 @@ public sealed class SqliteSiloRestartTests : IDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UseSqlite(options => options.ConnectionString = SqliteConnectionStrings.ForFile(_file.FilePath));
+            // The platform's contracts are in this process too: Orleans checks it can serialise them.
+            silo.Services.AddGrainStreamContracts();
             // Short periods, so that a tick falls due soon after the restart.
             silo.Services.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         });
+        builder.ConfigureClient(client => client.Services.AddGrainStreamContracts());
         var cluster = builder.Build();
         await cluster.DeployAsync().WaitAsync(Bound);
         return cluster;

@@ -26,7 +26,7 @@ public sealed class RawStreamRecorder : IAsyncObserver<StreamEvent>, IStreamHist
         return recorder;
     }
 
-    public Task OnNextAsync(StreamEvent item, EventPosition? token = null)
+    public Task OnNextAsync(StreamEvent item, StreamSequenceToken? token = null)
     {
         Events.Enqueue(item);
         return Task.CompletedTask;

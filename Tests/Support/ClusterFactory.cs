@@ -91,6 +91,6 @@ public static class ClusterFactory
     public static InProcessSiloHandle SiloOf(this InProcessTestCluster cluster, IAddressable grain)
     {
         if (!cluster.TryGetGrainContext(grain.GetGrainId(), out var context)) throw new InvalidOperationException($"{grain.GetGrainId()} has no activation.");
-        return cluster.GetSiloForAddress(context.Address.SiloAddress) ?? throw new InvalidOperationException($"No silo at {context.Address.SiloAddress}.");
+        return cluster.GetSiloForAddress(context.Address.SiloAddress!) ?? throw new InvalidOperationException($"No silo at {context.Address.SiloAddress}.");
     }
 }

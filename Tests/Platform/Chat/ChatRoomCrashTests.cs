@@ -1,5 +1,6 @@
 using GrainStream.Grains;
 using GrainStream.Grains.Chat;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using GrainStream.Tests.Support;
 

@@ -1,3 +1,4 @@
+using GrainStream.Grains;
 using GrainStream.Grains.Tasks;
 using GrainStream.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,7 @@ public sealed class TaskLeaseClockTests
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         await using var cluster = await GrainClusterFactory.StartAsync(silo =>
         {
-            silo.Services.AddSingleton<TimeProvider>(clock);
+            silo.Services.AddKeyedSingleton<TimeProvider>(PlatformClock.Key, clock);
             TaskClusterFixture.Configure(silo, demoWorker: false);
         });
         var id = TaskClusterFixture.NewId();
