@@ -1,50 +1,16 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using GrainStream.Invocation;
-using GrainStream.Runtime;
-using GrainStream.Runtime.Configuration;
-using GrainStream.Runtime.Hosting;
-using GrainStream.Runtime.Placement;
-using GrainStream.Runtime.Testing;
 
 namespace GrainStream.Bench;
 
-/// <summary>One measured interval.</summary>
-internal sealed record Measurement(double PerSecond, long Count, double P50Us, double P90Us, double P99Us, double P999Us, double MaxUs,
-    double AllocBytesPerOp, double CpuUsPerOp, int Gen0, int Gen1, int Gen2, double GcPauseMs, double PoolItemsPerOp, int PoolThreads)
-{
-    public JsonObject ToJson(string rateName) => new()
-    {
-        [rateName] = Number(PerSecond, 0),
-        ["count"] = Count,
-        ["p50Us"] = Number(P50Us, 1),
-        ["p90Us"] = Number(P90Us, 1),
-        ["p99Us"] = Number(P99Us, 1),
-        ["p999Us"] = Number(P999Us, 1),
-        ["maxUs"] = Number(MaxUs, 1),
-        ["allocBytesPerOp"] = Number(AllocBytesPerOp, 0),
-        ["cpuUsPerOp"] = Number(CpuUsPerOp, 2),
-        ["gcs"] = $"{Gen0}/{Gen1}/{Gen2}",
-        ["gcPauseMs"] = Number(GcPauseMs, 1),
-        ["poolItemsPerOp"] = Number(PoolItemsPerOp, 2),
-        ["poolThreads"] = PoolThreads,
-    };
-
-    // Null when nothing was measured (NaN is not JSON).
-    private static JsonNode? Number(double value, int decimals) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, decimals)) : null;
-
-    public override string ToString()
-        => $"{PerSecond,12:N0}/s  p50 {P50Us,8:N1} µs  p99 {P99Us,8:N1} µs  p99.9 {P999Us,8:N1} µs  max {MaxUs,9:N1} µs  "
-            + $"{AllocBytesPerOp,6:N0} B/op  {CpuUsPerOp,5:N2} µs cpu/op  gc {Gen0}/{Gen1}/{Gen2} {GcPauseMs:N0} ms  pool {PoolItemsPerOp:N2}/op {PoolThreads} thr";
-}
-
+/// <summary>Measures a load: warm-up, a measured interval, wind-down; at full speed and paced.</summary>
 internal static class Harness
 {
-    /// <summary>Starts the load, lets it warm up, measures for <paramref name="duration"/> seconds
-    /// (operations = latencies recorded), then stops it and waits for it to wind down.</summary>
     /// <summary>Print what each measurement allocated, by type.</summary>
     public static bool PrintAllocations { get; set; }
 
+    /// <summary>Starts the load, lets it warm up, measures for <paramref name="duration"/> seconds
+    /// (operations = latencies recorded), then stops it and waits for it to wind down.</summary>
     public static async Task<Measurement> MeasureAsync(Func<BenchRun, Task> startLoad, Pacer? pacer, double warmup, double duration)
     {
         var latency = new LatencyHistogram();
@@ -124,46 +90,5 @@ internal static class Harness
             result["targetPerSec"] = Math.Round(rate);
             return result;
         }
-    }
-
-    public static async Task<InProcessTestCluster> StartClusterAsync(int silos)
-    {
-        var builder = InProcessTestCluster.CreateBuilder(silos);
-        // Runs last longer than one default call timeout would allow the drivers' Run calls.
-        builder.ConfigureSilo(s => s.Configure<MessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(2)));
-        builder.ConfigureClient(c => c.Configure<MessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(2)));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
-    }
-
-    public static GrainId IdOf(object grain) => ((GrainReference)grain).GrainId;
-
-    /// <summary>Keys of <typeparamref name="T"/> grains that placement puts on <paramref name="silo"/>
-    /// (null: anywhere), given the silos' current view.</summary>
-    public static string[] Keys<T>(InProcessTestCluster cluster, SiloAddress? silo, string prefix, int count) where T : IGrainWithStringKey
-    {
-        var view = cluster.Silos[0].Silo.ClusterView.ActiveSilos;
-        var factory = cluster.Silos[0].GrainFactory;
-        var keys = new List<string>(count);
-        for (var i = 0; keys.Count < count; i++)
-        {
-            var key = $"{prefix}-{i}";
-            if (silo is null || silo.Equals(RendezvousPlacement.Choose(IdOf(factory.GetGrain<T>(key)), view))) keys.Add(key);
-        }
-        return [.. keys];
-    }
-
-    /// <summary>How many of <paramref name="keys"/> the directory says are activated on <paramref name="silo"/>.</summary>
-    public static async Task<int> CountRegisteredOnAsync<T>(InProcessTestCluster cluster, SiloAddress silo, IEnumerable<string> keys) where T : IGrainWithStringKey
-    {
-        var factory = cluster.Silos[0].GrainFactory;
-        var count = 0;
-        foreach (var key in keys)
-        {
-            var address = await cluster.Directory.LookupAsync(IdOf(factory.GetGrain<T>(key)));
-            if (address is not null && address.Silo.Equals(silo)) count++;
-        }
-        return count;
     }
 }

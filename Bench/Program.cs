@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GrainStream.Bench;
 
-// Load benchmarks of the runtime on an in-process cluster (two silos and a client on loopback TCP).
+// Load benchmarks of Orleans on an in-process cluster (two silos and a client on loopback TCP).
 //   dotnet run -c Release --project Bench -- calls   [options]
 //   dotnet run -c Release --project Bench -- streams [options]
 // and, against a running server (GrainStream's Api or nginx + nchan):
@@ -52,7 +52,10 @@ internal sealed class BenchOptions
 {
     public const string Usage = """
         usage: GrainStream.Bench calls|streams [--warmup s] [--duration s] [--half-warmup s] [--half-duration s]
-                                               [--scenarios inSilo,siloToSilo,clientToSilo] [--workers n] [--targets n]
+                                               [--scenarios inSilo,siloToSilo,clientToSilo (calls) |
+                                                            grainStream,memoryStreams,grainStreamSqlite (streams;
+                                                            grainStreamSqlite only when named)]
+                                               [--workers n] [--targets n]
                                                [--drivers n] [--window n] [--half-fraction f]
                                                [--half-target true|false] [--rate n (only paced at n/s)]
                                                [--sample-allocations true|false]
