@@ -21,6 +21,11 @@ public sealed class EventStreamOptions
     /// Default 10 s.</summary>
     public TimeSpan SubscriptionLease { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a subscription holds deliveries that arrived before an earlier one (Orleans
+    /// may reorder one-way messages) before it replays the missing events from the log instead.
+    /// Default 1 s.</summary>
+    public TimeSpan GapTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a subscriber waits before trying again to subscribe after a failure.
     /// Default 200 ms, doubling up to 5 s.</summary>
     public TimeSpan ResubscribeBackoff { get; set; } = TimeSpan.FromMilliseconds(200);

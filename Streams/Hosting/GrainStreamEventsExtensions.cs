@@ -51,7 +51,8 @@ public static class GrainStreamEventsExtensions
         var options = services.AddOptions<EventStreamOptions>(name);
         if (configure is not null) options.Configure(configure);
         options.Validate(o => o.CacheSize > 0 && o.ReplayBatchSize > 0 && o.MaxCommitBatch > 0, "CacheSize, ReplayBatchSize and MaxCommitBatch must be positive.")
-            .Validate(o => o.RenewPeriod > TimeSpan.Zero && o.SubscriptionLease > o.RenewPeriod, "RenewPeriod must be positive and SubscriptionLease longer than it.");
+            .Validate(o => o.RenewPeriod > TimeSpan.Zero && o.SubscriptionLease > o.RenewPeriod, "RenewPeriod must be positive and SubscriptionLease longer than it.")
+            .Validate(o => o.GapTimeout > TimeSpan.Zero && o.ResubscribeBackoff > TimeSpan.Zero, "GapTimeout and ResubscribeBackoff must be positive.");
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EventPayloadSerializer>();
         services.AddKeyedSingleton<IStreamProvider>(name, (sp, key) => new GrainStreamProvider(

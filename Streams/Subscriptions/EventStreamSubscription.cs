@@ -15,6 +15,12 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
     // Bounds how long one drain keeps a thread; the rest continues on another pool work item.
     private const int MaxDeliveriesPerDrain = 64;
 
+    // Deliveries held back while an earlier one is missing; beyond it the gap is replayed at once.
+    private const int MaxEarlyDeliveries = 256;
+
+    // Put in the inbox when a gap has stayed open for the gap timeout.
+    private static readonly StreamDelivery GapCheck = new("", [], null, []);
+
     private readonly GrainStreamProvider _provider;
     private readonly StreamDeliveryEndpoint _endpoint;
     private readonly IStreamHubGrain _hub;
@@ -25,6 +31,9 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
     private IAsyncObserver<T>? _observer;
     private IAsyncBatchObserver<T>? _batchObserver;
     private EventPosition? _last;
+    // Deliveries that arrived before an earlier one, by first sequence; touched by the drain only.
+    private readonly SortedList<long, StreamDelivery> _early = [];
+    private ITimer? _gapTimer;
     private int _resubscribing;
     private bool _registered;
     private int _draining;
@@ -117,7 +126,59 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
         if (!_inbox.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
+    /// <summary>Hands a delivery on in sequence order. Orleans does not promise that one-way
+    /// messages arrive in the order they were sent, so a delivery that starts after a gap waits
+    /// (up to <see cref="EventStreamOptions.GapTimeout"/>) for the ones before it; only a gap that
+    /// stays is replayed from the log.</summary>
     private async Task HandleAsync(StreamDelivery delivery)
+    {
+        if (ReferenceEquals(delivery, GapCheck))
+        {
+            if (_early.Count == 0) return;
+            _provider.Logger.LogDebug("Gap in {StreamId} after {Last} stayed open; replaying", StreamId, LastDelivered);
+            DropEarly();
+            Resubscribe();
+            return;
+        }
+        if (delivery.Truncated is null && IsEarly(delivery))
+        {
+            if (_early.Count >= MaxEarlyDeliveries)
+            {
+                DropEarly();
+                Resubscribe();
+                return;
+            }
+            _early[delivery.Events[0].Position.Sequence] = delivery;
+            _gapTimer ??= _provider.Time.CreateTimer(static state => ((EventStreamSubscription<T>)state!).Enqueue(GapCheck), this, _provider.Options.GapTimeout, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        await DeliverAsync(delivery);
+        // Deliveries that came early may follow on now.
+        while (_early.Count > 0 && !IsEarly(_early.Values[0]))
+        {
+            var next = _early.Values[0];
+            _early.RemoveAt(0);
+            await DeliverAsync(next);
+        }
+        if (_early.Count == 0) DropEarly();
+    }
+
+    // True when the delivery's first event is past the next one expected, in the same epoch.
+    private bool IsEarly(StreamDelivery delivery)
+    {
+        if (delivery.Events.Count == 0 || LastDelivered is not { } last) return false;
+        var first = delivery.Events[0].Position;
+        return (last.Epoch == first.Epoch || last.Epoch == 0) && first.Sequence > last.Sequence + 1;
+    }
+
+    private void DropEarly()
+    {
+        _early.Clear();
+        _gapTimer?.Dispose();
+        _gapTimer = null;
+    }
+
+    private async Task DeliverAsync(StreamDelivery delivery)
     {
         if (delivery.Truncated is { } truncated)
         {
@@ -152,6 +213,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
                 if (!sameEpoch || position.Sequence != seen.Sequence + 1)
                 {
                     _provider.Logger.LogDebug("Gap in {StreamId} after {Last}: got {Position}; replaying", StreamId, seen, position);
+                    // Within one delivery (or across epochs) a gap is never a matter of order.
                     if (batch is not null) await Guard(() => _batchObserver!.OnNextAsync(batch));
                     Resubscribe();
                     return;
@@ -231,6 +293,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
         if (_stopped.IsCancellationRequested) return;
         _stopped.Cancel();
         _inbox.Clear();
+        _gapTimer?.Dispose();
         _endpoint.Remove(this);
         try
         {

@@ -36,6 +36,7 @@ public static class StreamClusters
         options.RenewPeriod = TimeSpan.FromMilliseconds(100);
         options.SubscriptionLease = TimeSpan.FromSeconds(2);
         options.ResubscribeBackoff = TimeSpan.FromMilliseconds(50);
+        options.GapTimeout = TimeSpan.FromMilliseconds(200);
     }
 
     public static string NewKey() => Guid.NewGuid().ToString("N");
@@ -159,6 +160,27 @@ public sealed class StreamProviderTests(StreamClusterFixture fixture) : IClassFi
         Assert.Single(await stream.GetAllSubscriptionHandles());
         await handle.UnsubscribeAsync();
         Assert.Empty(await stream.GetAllSubscriptionHandles());
+    }
+
+    [Fact]
+    public async Task Deliveries_that_arrive_out_of_order_are_put_back_in_order_without_a_replay()
+    {
+        var key = StreamClusters.NewKey();
+        var recorder = await RawStreamRecorder.SubscribeAsync(Cluster, TestPublisherGrain.StreamOf(key));
+        var position = await Publisher(key).PublishRaw(1);
+        await Eventually.TrueAsync(() => recorder.Events.Count == 1, "the first event");
+
+        // Events 2 and 3 as only this test has them (a replay from the log could not produce them),
+        // the later one first, as Orleans may deliver one-way messages.
+        var endpoint = ((GrainStreamProvider)Cluster.Client.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName)).Endpoint;
+        var hubKey = $"{GrainStreamEventsExtensions.DefaultProviderName}/{TestPublisherGrain.StreamOf(key)}";
+        StreamDelivery Delivery(long sequence) => new(hubKey, [recorder.Handle.HandleId], null,
+            [new StreamEvent(TestPublisherGrain.StreamOf(key), position with { Sequence = sequence }, "test", DateTimeOffset.UnixEpoch, "{}"u8.ToArray())]);
+        await endpoint.Deliver(Delivery(3));
+        await endpoint.Deliver(Delivery(2));
+
+        await Eventually.TrueAsync(() => recorder.Events.Count >= 3, "the two held-back events");
+        Assert.Equal(StreamClusters.Range(1, 3), StreamClusters.Sequences(recorder));
     }
 
     [Fact]
