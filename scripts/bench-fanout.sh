@@ -34,7 +34,7 @@ server_pid=
 start_grainstream() {
   rm -rf "$work/api" && mkdir -p "$work/api"
   (cd "$work/api" && exec env ASPNETCORE_URLS=http://127.0.0.1:$api_port GrainStream__DataDirectory="$work/api/data" \
-     GrainStream__SiloPort=11190 Logs__Root="$work/api/logs" Stocks__Simulate=false Tasks__DemoWorker=false \
+     GrainStream__SiloPort=11190 GrainStream__GatewayPort=11191 GrainStream__Sqlite__Synchronous="${FANOUT_SQLITE_SYNCHRONOUS:-Full}" Logs__Root="$work/api/logs" Stocks__Simulate=false Tasks__DemoWorker=false \
      Logging__LogLevel__Default=Warning dotnet "$root/Api/bin/Release/net10.0/GrainStream.Api.dll" >"$work/api/out.log" 2>&1) &
   server_pid=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$api_port/health/ready" >/dev/null && return; sleep 0.5; done
