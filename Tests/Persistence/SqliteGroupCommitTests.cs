@@ -42,14 +42,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
     public async Task Writes_queued_behind_a_running_write_commit_together_and_a_failing_one_rolls_back_alone()
     {
         using var release = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
-        var blocker = Task.Run(() => _database.WriteAsync(session =>
-        {
-            started.Set();
-            release.Wait(Bound);
-            return Insert(session, 1, "first");
-        }, CancellationToken.None));
-        Assert.True(started.Wait(Bound), "The first write did not start.");
+        var blocker = StartBlockingWrite(release);
 
         var second = _database.WriteAsync(session => Insert(session, 2, "second"), CancellationToken.None);
         var failing = _database.WriteAsync<int>(session =>
@@ -73,14 +66,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
     public async Task A_write_cancelled_while_queued_does_not_run()
     {
         using var release = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
-        var blocker = Task.Run(() => _database.WriteAsync(session =>
-        {
-            started.Set();
-            release.Wait(Bound);
-            return Insert(session, 1, "first");
-        }, CancellationToken.None));
-        Assert.True(started.Wait(Bound), "The first write did not start.");
+        var blocker = StartBlockingWrite(release);
         using var cancellation = new CancellationTokenSource();
         var cancelled = _database.WriteAsync(session => Insert(session, 2, "cancelled"), cancellation.Token);
 
@@ -120,5 +106,19 @@ public sealed class SqliteGroupCommitTests : IDisposable
         var notes = new List<string>();
         while (reader.Read()) notes.Add(reader.GetString(0));
         return notes;
+    }
+
+    /// <summary>Starts a write of "first" (id 1) that holds the writer until <paramref name="release"/> is set.</summary>
+    private Task<int> StartBlockingWrite(ManualResetEventSlim release)
+    {
+        using var started = new ManualResetEventSlim();
+        var blocker = Task.Run(() => _database.WriteAsync(session =>
+        {
+            started.Set();
+            release.Wait(Bound);
+            return Insert(session, 1, "first");
+        }, CancellationToken.None));
+        Assert.True(started.Wait(Bound), "The first write did not start.");
+        return blocker;
     }
 }
