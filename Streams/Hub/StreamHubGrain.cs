@@ -27,6 +27,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
     private IEventLog _log = null!;
     private SequenceRing<StreamEvent> _cache = null!;
     private IGrainTimer? _leaseTimer;
+    private StreamDeliveryEndpoint? _localEndpoint;
     private string _hubKey = "";
     private StreamId _streamId;
     private long _epoch;
@@ -41,8 +42,9 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         _streamId = streamId;
         _options = optionsMonitor.Get(provider);
         _log = services.GetKeyedService<IEventLog>(provider)
-            ?? throw new InvalidOperationException($"Stream provider '{provider}' has no event log on this silo; register one (e.g. UseSqliteEventLog(\"{provider}\")).");
+            ?? throw new InvalidOperationException($"Stream provider '{provider}' has no event log on this silo; register one (e.g. UseSqlite(streamProviderName: \"{provider}\")).");
         _cache = new SequenceRing<StreamEvent>(_options.CacheSize);
+        _localEndpoint = (services.GetKeyedService<Orleans.Streams.IStreamProvider>(provider) as GrainStreamProvider)?.Endpoint;
         var position = await _log.OpenAsync(_streamId, cancellationToken);
         _epoch = position.Epoch;
         _assigned = _committed = position.LastSequence;
@@ -51,7 +53,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // Subscribers re-subscribe at once (to the next activation) rather than at their next renewal.
-        foreach (var (endpoint, ids) in Groups(all: true)) endpoint.Deliver(new StreamDelivery(_hubKey, ids, null, [], HubLeaving: true)).Ignore();
+        foreach (var (endpoint, ids) in Groups(all: true)) Send(endpoint, new StreamDelivery(_hubKey, ids, null, [], HubLeaving: true));
         return Task.CompletedTask;
     }
 
@@ -126,7 +128,16 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
     {
         if (_subscribers.Count == 0) return;
         _liveGroups ??= Groups(all: false);
-        foreach (var (endpoint, ids) in _liveGroups) endpoint.Deliver(new StreamDelivery(_hubKey, ids, null, events)).Ignore();
+        foreach (var (endpoint, ids) in _liveGroups) Send(endpoint, new StreamDelivery(_hubKey, ids, null, events));
+    }
+
+    /// <summary>Sends a delivery with a one-way call; to this silo's own endpoint (an embedded API's
+    /// relays, a local grain's subscriptions) it is handed over directly, which costs an enqueue
+    /// instead of a message through Orleans' messaging, and keeps the order it was sent in.</summary>
+    private void Send(IStreamDeliveryObserver endpoint, StreamDelivery delivery)
+    {
+        if (_localEndpoint is { } local && local.IsReferencedBy(endpoint)) local.Deliver(delivery);
+        else endpoint.Deliver(delivery).Ignore();
     }
 
     private (IStreamDeliveryObserver Endpoint, Guid[] Ids)[] Groups(bool all)
@@ -175,11 +186,11 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
             {
                 signal = new StreamHistoryTruncated(_streamId, after ?? default, events[0].Position, StreamHistoryTruncationReason.OlderThanHistory);
             }
-            subscriber.Endpoint.Deliver(new StreamDelivery(_hubKey, [id], first ? signal : null, events)).Ignore();
+            Send(subscriber.Endpoint, new StreamDelivery(_hubKey, [id], first ? signal : null, events));
             first = false;
             next = events[^1].Position.Sequence + 1;
         }
-        if (first && signal is not null) subscriber.Endpoint.Deliver(new StreamDelivery(_hubKey, [id], signal, [])).Ignore();
+        if (first && signal is not null) Send(subscriber.Endpoint, new StreamDelivery(_hubKey, [id], signal, []));
         entry.Live = true;
         _liveGroups = null;
         return new EventPosition(_epoch, _committed);

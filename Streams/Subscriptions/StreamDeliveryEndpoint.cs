@@ -44,6 +44,10 @@ internal sealed class StreamDeliveryEndpoint : IStreamDeliveryObserver, IAsyncDi
         }
     }
 
+    /// <summary>True when <paramref name="reference"/> is this endpoint's own observer reference.</summary>
+    public bool IsReferencedBy(IStreamDeliveryObserver reference)
+        => _reference is { } own && own.GetGrainId() == reference.GetGrainId();
+
     public void Add(IEventSubscription subscription) => _subscriptions[subscription.SubscriptionId] = subscription;
 
     public void Remove(IEventSubscription subscription) => _subscriptions.TryRemove(subscription.SubscriptionId, out _);
@@ -90,17 +94,18 @@ internal sealed class StreamDeliveryEndpoint : IStreamDeliveryObserver, IAsyncDi
                     if (_subscriptions.TryGetValue(id, out var subscription)) subscription.Resubscribe();
                 }
             }
-            catch (Exception exception) when (!_stopping.IsCancellationRequested)
+            catch (Exception exception)
             {
-                _logger.LogDebug(exception, "Renewing the subscriptions to {Hub} failed; trying again next period", group.Key);
+                // A hub on a silo that died times out here; the next period tries again (its next activation).
+                if (!_stopping.IsCancellationRequested) _logger.LogDebug(exception, "Renewing the subscriptions to {Hub} failed; trying again next period", group.Key);
             }
         })).ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
+        // Not waiting for a renewal in flight: one to a lost silo's hub only ends with its timeout.
         _stopping.Cancel();
-        if (_renewals is { } renewals) await renewals.ConfigureAwait(false);
         if (_reference is { } reference)
         {
             try
@@ -112,7 +117,7 @@ internal sealed class StreamDeliveryEndpoint : IStreamDeliveryObserver, IAsyncDi
                 _logger.LogDebug(exception, "Deleting the stream delivery endpoint failed");
             }
         }
-        _stopping.Dispose();
+        return ValueTask.CompletedTask;
     }
 }
 
