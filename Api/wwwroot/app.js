@@ -300,6 +300,7 @@ const chat = {
     this.lastReadSent = 0;
     $('chat-messages').replaceChildren();
     this.setOnline([]);
+    this.presenceEvents = 0;
     $('chat-title').textContent = `Chat — #${room}`;
     this.status.clear();
 
@@ -308,7 +309,7 @@ const chat = {
       status: this.status,
       events: {
         message: (m) => this.upsert(m, 'stream'),
-        presence: (p) => this.setOnline(p.onlineUsers ?? []),
+        presence: (p) => { this.presenceEvents++; this.setOnline(p.onlineUsers ?? []); },
         read: (r) => this.receipt(r.user, r.upTo),
       },
       // History is read once the subscription is in place, so nothing falls between the two;
@@ -323,6 +324,8 @@ const chat = {
     const seq = ++this.loadSeq;
     const room = this.room;
     const base = `/api/chat/rooms/${enc(room)}`;
+    // A presence event that arrives while the summary is on its way is newer than the summary.
+    const presenceBefore = this.presenceEvents;
     try {
       const summary = await api('GET', base);
       if (seq !== this.loadSeq) return;
@@ -334,7 +337,7 @@ const chat = {
         for (const [id, item] of this.items) if (item.via !== 'stream') { item.li.remove(); this.items.delete(id); }
       }
       for (const m of list) this.upsert(m, 'history');
-      this.setOnline(summary?.onlineUsers ?? this.online);
+      if (this.presenceEvents === presenceBefore) this.setOnline(summary?.onlineUsers ?? this.online);
       for (const [user, upTo] of Object.entries(summary?.readReceipts ?? {})) this.receipt(user, upTo, false);
       this.renderSeen();
       this.scrollToEnd();
