@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GrainStream.Api.Hosting;
+using GrainStream.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -125,12 +126,8 @@ public sealed class ApiHost : IAsyncDisposable
     /// <summary>The Api project's directory (for its wwwroot), found from the test binaries upwards.</summary>
     private static string ApiProjectDirectory()
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var api = Path.Combine(directory.FullName, "Api");
-            if (File.Exists(Path.Combine(directory.FullName, "GrainStream.sln")) && Directory.Exists(api)) return api;
-        }
-        return AppContext.BaseDirectory;
+        var api = RepositoryRoot.Find() is { } root ? Path.Combine(root, "Api") : null;
+        return api is not null && Directory.Exists(api) ? api : AppContext.BaseDirectory;
     }
 
     // Small HTTP helpers: JSON in, JsonNode out.

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using GrainStream.Tests.Support;
 using Orleans.TestingHost;
 
 namespace GrainStream.Tests.Hosting;
@@ -89,15 +90,8 @@ public sealed class ApiProcess : IAsyncDisposable
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = output.Name;
         var configuration = output.Parent!.Name;
-        for (var directory = output; directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "GrainStream.sln")))
-            {
-                var path = Path.Combine(directory.FullName, "Api", "bin", configuration, framework, "GrainStream.Api.dll");
-                if (File.Exists(path)) return path;
-                throw new FileNotFoundException($"Build the Api first ({configuration}); {path} is missing.");
-            }
-        }
-        throw new DirectoryNotFoundException("GrainStream.sln not found above the test output.");
+        var root = RepositoryRoot.Find() ?? throw new DirectoryNotFoundException("GrainStream.sln not found above the test output.");
+        var path = Path.Combine(root, "Api", "bin", configuration, framework, "GrainStream.Api.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the Api first ({configuration}); {path} is missing.");
     }
 }
