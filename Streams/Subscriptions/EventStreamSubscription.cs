@@ -190,12 +190,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
                 current = _last == truncated.Requested;
                 if (current) _last = new EventPosition(truncated.FirstAvailable.Epoch, truncated.FirstAvailable.Sequence - 1);
             }
-            if (current)
-            {
-                await Guard(() => _observer is IStreamHistoryObserver history ? history.OnHistoryTruncatedAsync(truncated)
-                    : _batchObserver is IStreamHistoryObserver batchHistory ? batchHistory.OnHistoryTruncatedAsync(truncated)
-                    : _observer?.OnErrorAsync(new StreamHistoryTruncatedException(truncated)) ?? _batchObserver!.OnErrorAsync(new StreamHistoryTruncatedException(truncated)));
-            }
+            if (current) await Guard(() => SignalTruncatedAsync(truncated));
         }
         var events = delivery.Events;
         List<SequentialItem<T>>? batch = null;
@@ -212,8 +207,8 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
                 if (sameEpoch && position.Sequence <= seen.Sequence) continue; // already delivered
                 if (!sameEpoch || position.Sequence != seen.Sequence + 1)
                 {
+                    // Within one delivery, or across epochs, a gap is never a matter of order: replay now.
                     _provider.Logger.LogDebug("Gap in {StreamId} after {Last}: got {Position}; replaying", StreamId, seen, position);
-                    // Within one delivery (or across epochs) a gap is never a matter of order.
                     if (batch is not null) await Guard(() => _batchObserver!.OnNextAsync(batch));
                     Resubscribe();
                     return;
@@ -236,6 +231,15 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
             lock (_gate) _last = position;
         }
         if (batch is not null) await Guard(() => _batchObserver!.OnNextAsync(batch));
+    }
+
+    // The typed signal to an observer that takes it; otherwise the signal as an error.
+    private Task SignalTruncatedAsync(StreamHistoryTruncated truncated)
+    {
+        object observer = (object?)_observer ?? _batchObserver!;
+        if (observer is IStreamHistoryObserver history) return history.OnHistoryTruncatedAsync(truncated);
+        var error = new StreamHistoryTruncatedException(truncated);
+        return _observer?.OnErrorAsync(error) ?? _batchObserver!.OnErrorAsync(error);
     }
 
     // An observer that throws does not end the subscription.
