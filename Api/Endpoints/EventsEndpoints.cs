@@ -1,11 +1,11 @@
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Logs;
-using Orleans;
 using GrainStream.Streams;
-using Orleans.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.Runtime;
 
 namespace GrainStream.Api.Endpoints;
 

@@ -1,10 +1,10 @@
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Hosting;
-using Orleans;
 using GrainStream.Streams;
-using Orleans.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.Runtime;
 
 namespace GrainStream.Api.Endpoints;
 

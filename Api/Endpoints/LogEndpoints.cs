@@ -3,10 +3,10 @@ using System.Text.Json;
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Logs;
-using Orleans;
 using GrainStream.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using Orleans;
 
 namespace GrainStream.Api.Endpoints;
 

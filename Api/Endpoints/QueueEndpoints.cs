@@ -2,8 +2,8 @@ using GrainStream.Api.Contracts;
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Queues;
-using Orleans;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Orleans;
 
 namespace GrainStream.Api.Endpoints;
 

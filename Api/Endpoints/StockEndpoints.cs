@@ -1,8 +1,8 @@
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Stocks;
-using Orleans;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Orleans;
 
 namespace GrainStream.Api.Endpoints;
 

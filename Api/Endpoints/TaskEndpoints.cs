@@ -3,10 +3,10 @@ using GrainStream.Api.Contracts;
 using GrainStream.Api.Sse;
 using GrainStream.Grains;
 using GrainStream.Grains.Tasks;
-using Orleans;
 using GrainStream.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Orleans;
 
 namespace GrainStream.Api.Endpoints;
 

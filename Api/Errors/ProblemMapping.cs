@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Orleans.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
+using Orleans.Runtime;
 
 namespace GrainStream.Api.Errors;
 

@@ -1,10 +1,10 @@
-using GrainStream.Grains;
-using Microsoft.Extensions.DependencyInjection;
 using GrainStream.Api.Sse;
+using GrainStream.Grains;
 using GrainStream.Grains.Chat;
 using GrainStream.Grains.Queues;
-using Orleans;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans;
 
 namespace GrainStream.Api.Presence;
 

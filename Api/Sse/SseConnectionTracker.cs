@@ -1,6 +1,6 @@
+using System.Buffers;
 using GrainStream.Grains;
 using Microsoft.Extensions.DependencyInjection;
-using System.Buffers;
 using Microsoft.Extensions.Options;
 
 namespace GrainStream.Api.Sse;

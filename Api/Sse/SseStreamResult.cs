@@ -1,9 +1,9 @@
 using System.Reflection;
 using GrainStream.Api.Presence;
 using GrainStream.Streams;
-using Orleans.Runtime;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace GrainStream.Api.Sse;
 

@@ -1,9 +1,9 @@
 using GrainStream.Grains;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans;
 using GrainStream.Streams;
-using Orleans.Runtime;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.Runtime;
 
 namespace GrainStream.Api.Sse;
 

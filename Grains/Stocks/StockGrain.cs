@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Streams;
 using Microsoft.Extensions.Logging;
+using Orleans.Streams;
 
 namespace GrainStream.Grains.Stocks;
 

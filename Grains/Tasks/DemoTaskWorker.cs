@@ -1,9 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
-using Orleans.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Streams;
 
 namespace GrainStream.Grains.Tasks;
 
