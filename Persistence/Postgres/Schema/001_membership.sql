@@ -21,3 +21,21 @@ CREATE TABLE gs_membership (
     i_am_alive_time timestamptz NOT NULL,
     etag integer NOT NULL DEFAULT 0,
     PRIMARY KEY (cluster_id, address, port, generation));
+
+-- The write fence. A silo's writes (grain state, reminders, events) first call this in their
+-- transaction: it fails once the cluster has declared that silo dead, and its KEY SHARE lock makes
+-- the declaration (which locks the row FOR UPDATE) wait until writes already under way commit. So a
+-- write is either ordered before the silo's death, where whoever takes over its grains sees it, or
+-- refused: a frozen silo that wakes up after being declared dead cannot write.
+CREATE FUNCTION gs_assert_silo_alive(p_cluster_id text, p_address text, p_port integer, p_generation integer)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM gs_membership
+    WHERE cluster_id = p_cluster_id AND address = p_address AND port = p_port AND generation = p_generation
+      AND status <> 6 -- Orleans' SiloStatus.Dead
+    FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'silo %:%@% is not a live member of cluster %', p_address, p_port, p_generation, p_cluster_id
+            USING ERRCODE = 'GS001';
+    END IF;
+END $$;
