@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need when it is missing
-# (Chromium for the browser test), builds once with warnings as errors, and runs every test.
+# (Chromium for the browser test, PostgreSQL for the cluster tests, which start a throwaway server
+# of their own), builds once with warnings as errors, and runs every test.
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 export GRAINSTREAM_CHROMIUM="${GRAINSTREAM_CHROMIUM:-$(command -v chromium)}"
+scripts/postgres.sh install
 
 dotnet build GrainStream.sln -c Release -nologo -v quiet
 log=$(mktemp)

@@ -1,5 +1,6 @@
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Hosting;
+using GrainStream.Persistence.Postgres;
 using GrainStream.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -22,13 +23,16 @@ internal static class HealthEndpoints
     }
 
     /// <summary>Ready when a grain call (the probe stream's hub, which also reads the event log)
-    /// answers within <see cref="ApiOptions.ReadinessTimeout"/>.</summary>
-    private static async Task<Results<Ok<HealthStatus>, ProblemHttpResult>> Ready(IClusterClient cluster, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    /// answers within <see cref="ApiOptions.ReadinessTimeout"/> and, on a cluster client, the
+    /// cluster's database answers too (the node reads gateways and presence from it).</summary>
+    private static async Task<Results<Ok<HealthStatus>, ProblemHttpResult>> Ready(IClusterClient cluster, IServiceProvider services, IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         string detail;
         try
         {
-            await cluster.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(Probe).GetLastPositionAsync().WaitAsync(options.Value.ReadinessTimeout, cancellationToken);
+            var timeout = options.Value.ReadinessTimeout;
+            await cluster.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(Probe).GetLastPositionAsync().WaitAsync(timeout, cancellationToken);
+            if (services.GetService<PostgresDatabase>() is { } database) await database.PingAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
             return TypedResults.Ok(new HealthStatus("ready"));
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

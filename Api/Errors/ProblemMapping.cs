@@ -10,6 +10,9 @@ namespace GrainStream.Api.Errors;
 /// validation message becomes the problem's detail. Anything unexpected is a 500 without details.</summary>
 internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<ProblemMapping> logger) : IExceptionHandler
 {
+    /// <summary>The <c>Retry-After</c> of a 503, in seconds: about the time a failover takes.</summary>
+    internal const string RetryAfterSeconds = "2";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
@@ -23,6 +26,8 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         else logger.LogDebug(exception, "Request {Method} {Path} refused with {Status}", httpContext.Request.Method, httpContext.Request.Path, status);
 
         httpContext.Response.StatusCode = status;
+        // Unavailability is temporary (failover takes seconds): say when to come back.
+        if (status == StatusCodes.Status503ServiceUnavailable) httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -64,10 +69,14 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         // Grains refuse an operation their state does not allow (e.g. a full queue) this way.
         InvalidOperationException => (StatusCodes.Status409Conflict, "Conflict"),
         UnauthorizedAccessException => (StatusCodes.Status403Forbidden, "Forbidden"),
-        TimeoutException => (StatusCodes.Status504GatewayTimeout, "The cluster did not answer in time"),
+        // A call lost with a failing silo or gateway times out: the client should try again soon
+        // (with its clientId, a retry of what did commit returns the first result).
+        TimeoutException => (StatusCodes.Status503ServiceUnavailable, "The cluster did not answer in time"),
         Orleans.Storage.InconsistentStateException => (StatusCodes.Status409Conflict, "Conflict"),
         OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or GatewayTooBusyException or ClientNotAvailableException
             => (StatusCodes.Status503ServiceUnavailable, "The cluster is unavailable"),
+        GrainStream.Persistence.Postgres.SiloFencedException => (StatusCodes.Status503ServiceUnavailable, "The cluster is failing over"),
+        Npgsql.NpgsqlException => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable"),
         // An exception type the caller's process cannot load travels as its type name.
         Orleans.Serialization.UnavailableExceptionFallbackException remote => MapRemote(remote.ExceptionType ?? ""),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error"),
@@ -79,7 +88,9 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         "System.Collections.Generic.KeyNotFoundException" or "System.IO.FileNotFoundException" => (StatusCodes.Status404NotFound, "Not found"),
         "System.InvalidOperationException" => (StatusCodes.Status409Conflict, "Conflict"),
         "System.UnauthorizedAccessException" => (StatusCodes.Status403Forbidden, "Forbidden"),
-        "System.TimeoutException" => (StatusCodes.Status504GatewayTimeout, "The cluster did not answer in time"),
+        "System.TimeoutException" => (StatusCodes.Status503ServiceUnavailable, "The cluster did not answer in time"),
+        "GrainStream.Persistence.Postgres.SiloFencedException" => (StatusCodes.Status503ServiceUnavailable, "The cluster is failing over"),
+        "Npgsql.NpgsqlException" or "Npgsql.PostgresException" => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable"),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error"),
     };
 }

@@ -7,7 +7,8 @@ namespace GrainStream.Api.Hosting;
 /// <remarks>Configuration: <c>GrainStream:Mode</c> (<c>Embedded</c>|<c>Client</c>); for the embedded
 /// silo see <see cref="EmbeddedSiloExtensions"/> (<c>GrainStream:SiloPort</c>,
 /// <c>GrainStream:GatewayPort</c>, <c>GrainStream:DataDirectory</c>, <c>GrainStream:Sqlite</c>,
-/// <c>GrainStream:Streams</c>).</remarks>
+/// <c>GrainStream:Streams</c>); for the client the <c>Cluster</c> section (<see cref="ClusterSettings"/>,
+/// <c>Cluster:Postgres</c> required).</remarks>
 public static class BackendHostingExtensions
 {
     /// <summary>Registers the silo or the client, and the grains' services.</summary>
@@ -21,11 +22,8 @@ public static class BackendHostingExtensions
                 builder.UseOrleans(silo => silo.UseGrainStreamEmbedded(configuration));
                 break;
             case GrainStreamMode.Client:
-                // A cluster client finds its silos in a membership table; the PostgreSQL one comes with
-                // the cluster mode. Until then this mode cannot start, and says why.
-                throw new InvalidOperationException(
-                    "GrainStream:Mode=Client needs a membership table to find the cluster's silos (PostgreSQL clustering), which is not configured. " +
-                    "Use GrainStream:Mode=Embedded (the default) to host a silo in this process.");
+                builder.UseOrleansClient(client => client.UseGrainStreamCluster(configuration));
+                break;
             default:
                 throw new InvalidOperationException($"GrainStream:Mode '{mode}' is not a mode; use Embedded or Client.");
         }

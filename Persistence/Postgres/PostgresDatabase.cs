@@ -47,6 +47,13 @@ public sealed class PostgresDatabase : IAsyncDisposable
         return await DataSource.OpenConnectionAsync(cancellationToken);
     }
 
+    /// <summary>Completes when the server answers a trivial query.</summary>
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = DataSource.CreateCommand("SELECT 1");
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }
