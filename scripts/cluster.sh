@@ -50,7 +50,7 @@ up() {
     : > "$log"
     nohup dotnet "$silo_dll" --Cluster:Postgres="$postgres" \
       --Cluster:SiloPort=$((silo_port + i)) --Cluster:GatewayPort=$((gateway_port + i)) \
-      >"$log" 2>&1 &
+      >"$log" 2>&1 </dev/null &
     echo $! > "$dir/pids/silo-$i.pid"
   done
   for i in $(seq 0 $((silos - 1))); do
@@ -62,8 +62,10 @@ up() {
     local port=$((api_port + j)) log=$dir/logs/api-$j.log
     # Each node runs from its own folder: relative paths (log root) are per node.
     mkdir -p "$dir/api-$j"
-    (cd "$dir/api-$j" && nohup dotnet "$api_dll" --GrainStream:Mode=Client --Cluster:Postgres="$postgres" \
-      --urls "http://127.0.0.1:$port" --Logs:Root="$root/logs" >"$log" 2>&1 & echo $! > "$dir/pids/api-$j.pid")
+    # exec: the background job is the node itself, so $! is its pid.
+    (cd "$dir/api-$j" && exec nohup dotnet "$api_dll" --GrainStream:Mode=Client --Cluster:Postgres="$postgres" \
+      --urls "http://127.0.0.1:$port" --Logs:Root="$root/logs" >"$log" 2>&1 </dev/null) &
+    echo $! > "$dir/pids/api-$j.pid"
   done
   for j in $(seq 0 $((apis - 1))); do
     wait_for "API node $j to be ready (see $dir/logs/api-$j.log)" 90 curl -fsS "http://127.0.0.1:$((api_port + j))/health/ready"

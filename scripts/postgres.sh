@@ -62,9 +62,10 @@ start_server() {
   [ -n "$port" ] || port=$(free_port)
   echo "$port" > "$dir/port"
   # fsync stays on: the cluster's durability claims are tested against this server. Unix sockets go
-  # in the data directory so two throwaway servers never collide in /var/run/postgresql.
+  # in the data directory so two throwaway servers never collide in /var/run/postgresql. A small
+  # WAL keeps a throwaway server's folder small (the default lets it grow to a gigabyte).
   as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir/data' -c max_connections=300 -c shared_buffers=128MB" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir/data' -c max_connections=300 -c shared_buffers=128MB -c max_wal_size=96MB -c min_wal_size=32MB" \
     start >/dev/null
   connection_string "$dir"
 }

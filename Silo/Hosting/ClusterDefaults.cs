@@ -13,7 +13,7 @@ namespace GrainStream.Silo;
 /// 2 votes declare it dead. A killed silo's port refuses at once, so it is declared dead in about a
 /// second; a frozen one in a few seconds.</item>
 /// <item>Clients re-read the gateway list every 2 s (<see cref="GatewayOptions.GatewayListRefreshPeriod"/>)
-/// and give up on a call after 10 s (<see cref="ClientMessagingOptions.ResponseTimeout"/>), so a
+/// and give up on a call after 10 s (<c>ClientMessagingOptions.ResponseTimeout</c>), so a
 /// frozen gateway holds calls for seconds, not a minute.</item>
 /// </list>
 /// </remarks>

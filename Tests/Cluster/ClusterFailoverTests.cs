@@ -3,13 +3,14 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using GrainStream.Grains.Chat;
 using GrainStream.Tests.Support;
+using Xunit.Abstractions;
 
 namespace GrainStream.Tests.Cluster;
 
 /// <summary>The cluster mode as real processes (3 silos, 2 API nodes, PostgreSQL) under steady chat
 /// traffic with subscribers on both nodes, while silos and nodes fail.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ClusterFailoverTests
+public sealed class ClusterFailoverTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan PostInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(60);
@@ -31,6 +32,7 @@ public sealed class ClusterFailoverTests
         await cluster.StartSiloAsync(victim);
         await traffic.AcknowledgedAtLeastAsync(100, "after the silo rejoined");
         await traffic.StopAndVerifyAsync(Delivery);
+        output.WriteLine(traffic.Summary());
     }
 
     [Fact]
@@ -48,6 +50,7 @@ public sealed class ClusterFailoverTests
         }
 
         await traffic.StopAndVerifyAsync(Delivery);
+        output.WriteLine(traffic.Summary());
     }
 
     [Fact]
@@ -66,6 +69,7 @@ public sealed class ClusterFailoverTests
         // Within the lease (3 s here) plus a presence report period.
         await Eventually.TrueAsync(async () => !(await OnlineUsersAsync(cluster.Apis[0], room)).Contains("doomed"), "the killed node's user offline", TimeSpan.FromSeconds(15));
         await traffic.StopAndVerifyAsync(Delivery);
+        output.WriteLine(traffic.Summary());
         Assert.True(traffic.Subscribers.Where((_, i) => i % 2 == 1).All(s => s.Reconnects > 0), "Every subscriber of the killed node reconnected.");
     }
 
@@ -95,6 +99,7 @@ public sealed class ClusterFailoverTests
         await traffic.AcknowledgedAtLeastAsync(100, "after the silo woke up and stopped");
         // A late write of the zombie would show as a message twice or out of order.
         await traffic.StopAndVerifyAsync(Delivery);
+        output.WriteLine(traffic.Summary());
     }
 
     private static async Task PostAcknowledgedAsync(LocalCluster cluster, string room)

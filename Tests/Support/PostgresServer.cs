@@ -9,6 +9,7 @@ namespace GrainStream.Tests.Support;
 public static class PostgresServer
 {
     private static readonly Lazy<Task<string>> Server = new(StartAsync);
+    private const string FolderPrefix = "grainstream-pg-";
     private static string? _folder;
 
     /// <summary>A connection string to a new, empty database on the server.</summary>
@@ -28,7 +29,8 @@ public static class PostgresServer
     private static async Task<string> StartAsync()
     {
         var root = RepositoryRoot.Find() ?? throw new InvalidOperationException("The PostgreSQL tests run from a checkout (scripts/postgres.sh).");
-        _folder = Path.Combine(Path.GetTempPath(), "grainstream-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        RemoveLeftovers();
+        _folder = Path.Combine(Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N")[..8]);
         var output = await RunScriptAsync(root, "start", _folder);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(root);
         return output.Trim().Split('\n')[^1];
@@ -45,6 +47,38 @@ public static class PostgresServer
         catch (Exception)
         {
             // Best effort at exit: a leftover temp folder is harmless.
+        }
+    }
+
+    // The test host may be ended before its exit handler has deleted the folder: delete the folders
+    // of earlier runs whose server is no longer running.
+    private static void RemoveLeftovers()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            var pidFile = Path.Combine(folder, "data", "postmaster.pid");
+            try
+            {
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && IsRunning(pid)) continue;
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's or in use: leave it.
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
