@@ -29,4 +29,11 @@ public sealed class EventStreamOptions
     /// <summary>How long a subscriber waits before trying again to subscribe after a failure.
     /// Default 200 ms, doubling up to 5 s.</summary>
     public TimeSpan ResubscribeBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long one attempt to subscribe again may take before the next is made. Default
+    /// 3 s, doubling up to 30 s. Shorter than a call's response timeout because a client's call can
+    /// be stuck in a frozen gateway until then, while the next attempt, once the cluster has declared
+    /// that silo dead, goes through another (measured: a frozen silo's streams caught up after 20 s
+    /// with the response timeout of 10 s).</summary>
+    public TimeSpan ResubscribeAttemptTimeout { get; set; } = TimeSpan.FromSeconds(3);
 }

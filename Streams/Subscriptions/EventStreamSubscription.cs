@@ -14,6 +14,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
 {
     // Bounds how long one drain keeps a thread; the rest continues on another pool work item.
     private const int MaxDeliveriesPerDrain = 64;
+    private static readonly TimeSpan MaxAttemptTimeout = TimeSpan.FromSeconds(30);
 
     // Deliveries held back while an earlier one is missing; beyond it the gap is replayed at once.
     private const int MaxEarlyDeliveries = 256;
@@ -266,16 +267,24 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
     private async Task ResubscribeAsync()
     {
         var delay = _provider.Options.ResubscribeBackoff;
+        var attemptTimeout = _provider.Options.ResubscribeAttemptTimeout;
         try
         {
             while (!_stopped.IsCancellationRequested)
             {
                 try
                 {
-                    await SubscribeAtHubAsync().ConfigureAwait(false);
+                    // An attempt that times out may still register at the hub: the replays overlap,
+                    // and the sequence check drops what was delivered twice.
+                    await SubscribeAtHubAsync().WaitAsync(attemptTimeout, _provider.Time, _stopped.Token).ConfigureAwait(false);
                     return;
                 }
-                catch (Exception exception)
+                catch (TimeoutException)
+                {
+                    _provider.Logger.LogDebug("Re-subscribing to {StreamId} took longer than {Timeout}; trying again in {Delay}", StreamId, attemptTimeout, delay);
+                    attemptTimeout = TimeSpan.FromTicks(Math.Min(attemptTimeout.Ticks * 2, MaxAttemptTimeout.Ticks));
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException || !_stopped.IsCancellationRequested)
                 {
                     _provider.Logger.LogDebug(exception, "Re-subscribing to {StreamId} failed; retrying in {Delay}", StreamId, delay);
                 }

@@ -88,7 +88,10 @@ internal sealed class StreamDeliveryEndpoint : IStreamDeliveryObserver, IAsyncDi
         {
             try
             {
-                var unknown = await _grainFactory.GetGrain<IStreamHubGrain>(group.Key).Renew(reference, [.. group.Select(s => s.SubscriptionId)]).ConfigureAwait(false);
+                // Bounded by the period, not the call's response timeout: a hub on a frozen silo would
+                // hold the renewal (and with it the noticing that its stream moved) for that long.
+                var unknown = await _grainFactory.GetGrain<IStreamHubGrain>(group.Key).Renew(reference, [.. group.Select(s => s.SubscriptionId)])
+                    .WaitAsync(_options.RenewPeriod, _stopping.Token).ConfigureAwait(false);
                 foreach (var id in unknown)
                 {
                     if (_subscriptions.TryGetValue(id, out var subscription)) subscription.Resubscribe();
@@ -96,7 +99,8 @@ internal sealed class StreamDeliveryEndpoint : IStreamDeliveryObserver, IAsyncDi
             }
             catch (Exception exception)
             {
-                // A hub on a silo that died times out here; the next period tries again (its next activation).
+                // A hub on a silo that died or froze times out here; the next period tries again (and
+                // reaches its next activation once the cluster has declared the silo dead).
                 if (!_stopping.IsCancellationRequested) _logger.LogDebug(exception, "Renewing the subscriptions to {Hub} failed; trying again next period", group.Key);
             }
         })).ConfigureAwait(false);
