@@ -7,7 +7,8 @@
 #   scripts/cluster.sh down                    stop APIs, silos (gracefully) and PostgreSQL
 #
 # Environment: GS_CLUSTER_DIR (state and logs, default ./.cluster), GS_API_PORT (first API port,
-# default 5001), GS_SILO_PORT (default 11111), GS_GATEWAY_PORT (default 30000), GS_PG_PORT (default: free).
+# default 5001), GS_SILO_PORT (default 11111), GS_GATEWAY_PORT (default 30000), GS_PG_PORT (default: free),
+# GS_EXTRA_ARGS (more --Key=value settings for every silo and API node, e.g. --Stocks:Simulate=false).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,6 +16,7 @@ dir=${GS_CLUSTER_DIR:-$root/.cluster}
 api_port=${GS_API_PORT:-5001}
 silo_port=${GS_SILO_PORT:-11111}
 gateway_port=${GS_GATEWAY_PORT:-30000}
+read -r -a extra <<< "${GS_EXTRA_ARGS:-}"
 silo_dll=$root/Silo/bin/Release/net10.0/GrainStream.Silo.dll
 api_dll=$root/Api/bin/Release/net10.0/GrainStream.Api.dll
 
@@ -49,7 +51,7 @@ up() {
     local log=$dir/logs/silo-$i.log
     : > "$log"
     nohup dotnet "$silo_dll" --Cluster:Postgres="$postgres" \
-      --Cluster:SiloPort=$((silo_port + i)) --Cluster:GatewayPort=$((gateway_port + i)) \
+      --Cluster:SiloPort=$((silo_port + i)) --Cluster:GatewayPort=$((gateway_port + i)) ${extra[@]+"${extra[@]}"} \
       >"$log" 2>&1 </dev/null &
     echo $! > "$dir/pids/silo-$i.pid"
   done
@@ -64,7 +66,7 @@ up() {
     mkdir -p "$dir/api-$j"
     # exec: the background job is the node itself, so $! is its pid.
     (cd "$dir/api-$j" && exec nohup dotnet "$api_dll" --GrainStream:Mode=Client --Cluster:Postgres="$postgres" \
-      --urls "http://127.0.0.1:$port" --Logs:Root="$root/logs" >"$log" 2>&1 </dev/null) &
+      --urls "http://127.0.0.1:$port" --Logs:Root="$root/logs" ${extra[@]+"${extra[@]}"} >"$log" 2>&1 </dev/null) &
     echo $! > "$dir/pids/api-$j.pid"
   done
   for j in $(seq 0 $((apis - 1))); do

@@ -13,14 +13,17 @@ internal static class FanoutBenchmark
 
     public static async Task<JsonObject> RunAsync(FanoutOptions options)
     {
-        var target = FanoutTarget.Create(options.Target, options.Url);
-        var endpoint = new IPEndPoint(IPAddress.Parse(options.Url.Host), options.Url.Port);
+        var targets = options.Urls.Select(url => FanoutTarget.Create(options.Target, url)).ToArray();
+        var target = targets[0];
         var server = options.ServerPid is { } pid ? new ServerProcess(pid) : null;
         var topics = Enumerable.Range(0, options.Topics).Select(k => $"fanout-{options.RunId}-{k}").ToArray();
         var messagesInTopic = (options.Messages + options.Topics - 1) / options.Topics;
         var latency = new LatencyHistogram();
+        var lateTicks = (long)(options.LateMilliseconds / 1000 * Stopwatch.Frequency);
+        // Each topic's subscribers are dealt over the targets: with several API nodes, every room has
+        // subscribers on each node.
         var subscribers = Enumerable.Range(0, options.Subscribers)
-            .Select(i => new SseSubscriber(target, topics, i % topics.Length, Math.Max(1, messagesInTopic), latency))
+            .Select(i => new SseSubscriber(targets[i / topics.Length % targets.Length], topics, i % topics.Length, Math.Max(1, messagesInTopic), latency, lateTicks))
             .ToArray();
 
         var result = new JsonObject
@@ -30,13 +33,16 @@ internal static class FanoutBenchmark
             ["target"] = target.Name,
             ["subscribers"] = options.Subscribers,
             ["topics"] = options.Topics,
+            ["nodes"] = targets.Length,
             ["offeredRate"] = options.Rate,
             ["messages"] = options.Messages,
         };
 
         var residentBefore = server?.ResidentKiB() ?? 0;
-        using var loops = new SubscriberLoops(endpoint, TimeSpan.FromMilliseconds(options.ReconnectMilliseconds), options.ConnectConcurrency);
-        foreach (var subscriber in subscribers) loops.Add(subscriber);
+        var loops = targets.ToDictionary(t => t, t => new SubscriberLoops(
+            new IPEndPoint(IPAddress.Parse(t.BaseUrl.Host), t.BaseUrl.Port), TimeSpan.FromMilliseconds(options.ReconnectMilliseconds), Math.Max(1, options.ConnectConcurrency / targets.Length)));
+        using var closeAll = new LoopsDisposer(loops.Values);
+        foreach (var subscriber in subscribers) loops[subscriber.Target].Add(subscriber);
         await Task.WhenAny(Task.WhenAll(subscribers.Select(s => s.Connected)), Task.Delay(ConnectTimeout));
         var connected = subscribers.Count(s => s.Connected.IsCompletedSuccessfully);
         result["connected"] = connected;
@@ -67,7 +73,9 @@ internal static class FanoutBenchmark
 
         var serverCpuBefore = server?.CpuSeconds() ?? 0;
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var publishing = await Publisher.RunAsync(target, topics, options);
+        var fault = options.FaultPid is { } faultPid ? new Fault(faultPid, options.FaultSignal, TimeSpan.FromSeconds(options.FaultAfterSeconds)) : null;
+        var publishing = await Publisher.RunAsync(targets, topics, options, fault is null ? null : fault.Arm);
+        if (fault is not null) await fault.Injected;
         Console.Error.WriteLine($"{target.Name}: published {publishing.Published} ({publishing.Errors} errors) at {publishing.PerSecond:N0}/s");
 
         // Wait until every subscriber holds every published message of its topic, or nothing more arrives.
@@ -88,7 +96,7 @@ internal static class FanoutBenchmark
         }
         var serverCpu = (server?.CpuSeconds() ?? 0) - serverCpuBefore;
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
-        loops.Dispose();
+        closeAll.Dispose();
 
         var seconds = Stopwatch.GetElapsedTime(publishing.StartTimestamp, lastDelivery).TotalSeconds;
         var buckets = latency.Snapshot();
@@ -124,6 +132,7 @@ internal static class FanoutBenchmark
             };
         }
         result["client"] = new JsonObject { ["cpuSeconds"] = Math.Round(clientCpu, 2) };
+        if (fault is not null) result["fault"] = fault.Describe(publishing.LastErrorTimestamp, subscribers.Max(s => s.LastLateReceiptTimestamp), options.LateMilliseconds);
         return result;
     }
 

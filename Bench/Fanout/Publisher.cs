@@ -5,14 +5,16 @@ namespace GrainStream.Bench.Fanout;
 /// <summary>What the publishers achieved.</summary>
 /// <param name="Accepted">Per topic, the sequence numbers the server accepted (answered 2xx); a post
 /// that failed may still have been delivered, so loss is counted against these only.</param>
-internal sealed record PublishResult(long StartTimestamp, long Published, long Errors, double PerSecond, double P99Ms, HashSet<int>[] Accepted);
+/// <param name="LastErrorTimestamp">When the last failed post was sent (0 when none failed).</param>
+internal sealed record PublishResult(long StartTimestamp, long Published, long Errors, double PerSecond, double P99Ms, HashSet<int>[] Accepted, long LastErrorTimestamp);
 
 /// <summary>Posts the benchmark's messages at the offered rate (open loop, paced), round-robin over the
-/// topics, from a fixed number of concurrent publishers: a server that stalls its publishers shows
-/// up as a publish rate below the offered one.</summary>
+/// topics (and over the targets, one round of topics each), from a fixed number of concurrent
+/// publishers: a server that stalls its publishers shows up as a publish rate below the offered one.</summary>
 internal static class Publisher
 {
-    public static async Task<PublishResult> RunAsync(FanoutTarget target, string[] topics, FanoutOptions options)
+    /// <param name="started">Called when the counted posts begin (after the priming ones).</param>
+    public static async Task<PublishResult> RunAsync(FanoutTarget[] targets, string[] topics, FanoutOptions options, Action<long>? started = null)
     {
         using var http = new HttpClient(new SocketsHttpHandler
         {
@@ -23,18 +25,20 @@ internal static class Publisher
 
         // One uncounted message per topic first: whatever a server does on a topic's first message
         // (GrainStream activates the room's grain, nchan creates the channel) is not measured.
-        await Task.WhenAll(topics.Select(async topic =>
+        await Task.WhenAll(topics.Select(async (topic, k) =>
         {
-            using var request = target.Publish(topic, "prime");
+            using var request = targets[k % targets.Length].Publish(topic, "prime");
             using var response = await http.SendAsync(request);
         }));
 
         var accepted = topics.Select(_ => new HashSet<int>()).ToArray();
         var errors = 0L;
+        var lastError = 0L;
         var next = -1;
         var latency = new LatencyHistogram();
         using var pacer = new Pacer(options.Rate);
         var start = Stopwatch.GetTimestamp();
+        started?.Invoke(start);
 
         async Task PublishAsync()
         {
@@ -46,7 +50,9 @@ internal static class Publisher
                 await pacer.WaitAsync(waiter);
                 var topic = i % topics.Length;
                 var posted = Stopwatch.GetTimestamp();
+                var target = targets[i / topics.Length % targets.Length];
                 using var request = target.Publish(topics[topic], BenchMessageText.Format(i / topics.Length, posted));
+                var failed = false;
                 try
                 {
                     using var response = await http.SendAsync(request);
@@ -56,12 +62,18 @@ internal static class Publisher
                     }
                     else
                     {
-                        Interlocked.Increment(ref errors);
+                        failed = true;
                     }
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
+                    failed = true;
+                }
+                if (failed)
+                {
                     Interlocked.Increment(ref errors);
+                    long seen;
+                    while ((seen = Interlocked.Read(ref lastError)) < posted && Interlocked.CompareExchange(ref lastError, posted, seen) != seen) { }
                 }
                 latency.RecordSince(posted);
             }
@@ -71,6 +83,6 @@ internal static class Publisher
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var published = accepted.Sum(a => (long)a.Count);
         return new PublishResult(start, published, errors, published / seconds,
-            LatencyHistogram.QuantileMicros(latency.Snapshot(), 0.99) / 1000, accepted);
+            LatencyHistogram.QuantileMicros(latency.Snapshot(), 0.99) / 1000, accepted, Interlocked.Read(ref lastError));
     }
 }

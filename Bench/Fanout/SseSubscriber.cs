@@ -15,10 +15,12 @@ internal sealed class SseSubscriber
     private readonly ulong[] _seen;
     private readonly SseEventParser _parser;
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long _lateTicks;
     private ChunkedBody? _body;
 
-    public SseSubscriber(FanoutTarget target, string[] topics, int topicIndex, int messagesInTopic, LatencyHistogram latency)
+    public SseSubscriber(FanoutTarget target, string[] topics, int topicIndex, int messagesInTopic, LatencyHistogram latency, long lateTicks = long.MaxValue)
     {
+        _lateTicks = lateTicks;
         _target = target;
         _topic = topics[topicIndex];
         TopicIndex = topicIndex;
@@ -40,6 +42,12 @@ internal sealed class SseSubscriber
     public long Resets { get; private set; }
     public long Failures { get; private set; }
     public long MaxLatencyTicks { get; private set; }
+
+    /// <summary>The target this subscriber connects to.</summary>
+    public FanoutTarget Target => _target;
+
+    /// <summary>When the last message that arrived later than the late threshold arrived (0: none did).</summary>
+    public long LastLateReceiptTimestamp { get; private set; }
 
     /// <summary>The request that opens (or resumes) the stream.</summary>
     public byte[] Request()
@@ -90,7 +98,8 @@ internal sealed class SseSubscriber
     /// <summary>Called by the parser for each benchmark message.</summary>
     internal void Received(int sequence, long timestamp)
     {
-        var elapsed = Stopwatch.GetTimestamp() - timestamp;
+        var now = Stopwatch.GetTimestamp();
+        var elapsed = now - timestamp;
         if ((uint)sequence >= (uint)(_seen.Length * 64)) return;
         if (Seen(sequence))
         {
@@ -100,6 +109,7 @@ internal sealed class SseSubscriber
         _seen[sequence >> 6] |= 1UL << (sequence & 63);
         Unique++;
         if (elapsed > MaxLatencyTicks) MaxLatencyTicks = elapsed;
+        if (elapsed > _lateTicks) LastLateReceiptTimestamp = now;
         _latency.RecordTicks(elapsed);
     }
 
