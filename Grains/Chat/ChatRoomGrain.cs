@@ -18,7 +18,8 @@ public class ChatRoomGrain(
     [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     IOptions<ChatOptions> options,
     ILogger<ChatRoomGrain> logger,
-    [PersistentState("state")] IPersistentState<ChatRoomState> state) : Grain, IChatRoomGrain
+    [PersistentState("state")] IPersistentState<ChatRoomState> state,
+    [PersistentState("presence")] IPersistentState<NodeLeaseState> presence) : Grain, IChatRoomGrain
 {
     internal const string MessageEvent = "message";
     internal const string PresenceEvent = "presence";
@@ -50,6 +51,12 @@ public class ChatRoomGrain(
         _cache = new ChatMessageCache(Math.Max(1, _options.MessageCacheSize));
         _clientIds = new ClientIdWindow(Math.Max(1, _options.IdempotencyWindow));
         await CatchUpAsync();
+        // Back after a silo's death (or a deactivation): the leases still running hold, and what they
+        // list was announced by the previous activation.
+        var now = time.GetUtcNow();
+        _presence.Load(presence.State, now);
+        _announcedOnline.UnionWith(_presence.Present(now));
+        if (!_presence.IsEmpty) SchedulePresenceSweep();
     }
 
     /// <inheritdoc/>
@@ -134,6 +141,10 @@ public class ChatRoomGrain(
         _presence.Report(nodeId, users, now + lease);
         try
         {
+            // Every report is stored (nodes report a few times per lease): a re-activation then
+            // keeps each lease until at least about two thirds of it.
+            presence.State = _presence.ToState();
+            await presence.WriteStateAsync();
             await EnsureInSyncAsync();
             await AnnouncePresenceAsync();
         }

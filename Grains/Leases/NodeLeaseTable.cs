@@ -3,7 +3,8 @@ namespace GrainStream.Grains.Leases;
 /// <summary>Names (chat users, queue consumers) reported by nodes (API processes), each node's set
 /// held for a lease that the node renews by reporting again. A name is present while any node
 /// with an unexpired lease lists it, so a node that dies leaves nothing behind once its lease
-/// passes. Not persisted: after a re-activation the nodes' next reports rebuild it.</summary>
+/// passes. Grains store it (<see cref="ToState"/>, <see cref="Load"/>) so that a re-activation after
+/// a silo's death keeps the leases that are still running.</summary>
 internal sealed class NodeLeaseTable
 {
     /// <summary>Most names one node may report at once.</summary>
@@ -42,6 +43,24 @@ internal sealed class NodeLeaseTable
             if (lease.ExpiresAt > now) present.UnionWith(lease.Names);
         }
         return present;
+    }
+
+    /// <summary>The table in its stored form.</summary>
+    public NodeLeaseState ToState()
+    {
+        var state = new NodeLeaseState();
+        foreach (var (node, lease) in _nodes) state.Nodes[node] = new NodeLease([.. lease.Names.Order(StringComparer.Ordinal)], lease.ExpiresAt);
+        return state;
+    }
+
+    /// <summary>Replaces the table with the leases of <paramref name="state"/> that run past <paramref name="now"/>.</summary>
+    public void Load(NodeLeaseState state, DateTimeOffset now)
+    {
+        _nodes.Clear();
+        foreach (var (node, lease) in state.Nodes)
+        {
+            if (lease.ExpiresAt > now) _nodes[node] = new Lease(new HashSet<string>(lease.Names, StringComparer.Ordinal), lease.ExpiresAt);
+        }
     }
 
     /// <summary>Checks a report and throws <see cref="ArgumentException"/> naming the bad field.</summary>

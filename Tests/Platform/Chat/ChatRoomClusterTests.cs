@@ -55,4 +55,22 @@ public sealed class ChatRoomClusterTests
         // Ids are the room stream's positions: the read receipt's event took the one after the last message.
         Assert.Equal(posted[^1].Id + 2, (await room.Post(new PostMessageCommand("alice", "next", "c8"))).Message.Id);
     }
+
+    [Fact]
+    public async Task Presence_reported_before_the_rooms_silo_died_holds_when_the_room_comes_back()
+    {
+        await using var cluster = await StartAsync();
+        var room = cluster.Client.GetGrain<IChatRoomGrain>("present");
+        await room.ReportPresence("node-a", ["alice", "bob"], TimeSpan.FromMinutes(5));
+        await room.ReportPresence("node-b", ["carol"], TimeSpan.FromMinutes(5));
+        await room.ReportPresence("node-b", [], TimeSpan.FromMinutes(5));
+
+        var silo = cluster.SiloOf(room);
+        await cluster.KillAndAwaitDeathAsync(silo);
+
+        // No node has reported since: the stored leases alone say who is online.
+        var summary = await room.GetSummary();
+        Assert.NotEqual(silo.SiloAddress, cluster.SiloOf(room).SiloAddress);
+        Assert.Equal(["alice", "bob"], summary.OnlineUsers);
+    }
 }
