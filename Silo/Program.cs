@@ -21,7 +21,16 @@ builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
         ["Logging:LogLevel:Polly"] = "Warning",
     },
 });
-builder.UseOrleans(silo => silo.UseGrainStreamCluster(builder.Configuration));
+try
+{
+    builder.UseOrleans(silo => silo.UseGrainStreamCluster(builder.Configuration));
+}
+catch (InvalidOperationException exception)
+{
+    // A configuration mistake (no Cluster:Postgres, a bad port): say what, without a stack trace.
+    Console.Error.WriteLine($"GrainStream.Silo: {exception.Message}");
+    return 2;
+}
 
 using var host = builder.Build();
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -34,3 +43,4 @@ lifetime.ApplicationStarted.Register(() =>
         .LogInformation("Silo {Silo} joined cluster {Cluster} (gateway port {GatewayPort})", silo.SiloAddress, cluster.ClusterId, silo.GatewayAddress?.Endpoint.Port);
 });
 await host.RunAsync();
+return 0;

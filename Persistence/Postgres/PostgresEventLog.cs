@@ -105,7 +105,7 @@ public sealed class PostgresEventLog : IEventLog
         Validate(streamId);
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0) return;
-        CheckBatch(streamId, events);
+        EventLogBatch.Check(streamId, events);
 
         var first = events[0].Position;
         var names = new string[events.Count];
@@ -181,29 +181,6 @@ public sealed class PostgresEventLog : IEventLog
         => MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
             : payload.ToArray();
-
-    /// <summary>Rejects a batch that is not consecutive in itself, before going to the database.</summary>
-    private static void CheckBatch(StreamId streamId, IReadOnlyList<StreamEvent> events)
-    {
-        var first = (events[0] ?? throw new ArgumentException("Event 0 of the batch is null.", nameof(events))).Position;
-        for (var i = 0; i < events.Count; i++)
-        {
-            var streamEvent = events[i] ?? throw new ArgumentException($"Event {i} of the batch is null.", nameof(events));
-            if (streamEvent.StreamId != streamId)
-            {
-                throw new ArgumentException($"Event {i} of the batch belongs to stream {streamEvent.StreamId}, not {streamId}.", nameof(events));
-            }
-            if (streamEvent.Position.Epoch != first.Epoch)
-            {
-                throw new EventLogConflictException($"Cannot append to stream {streamId}: event {i} of the batch has epoch {streamEvent.Position.Epoch} but the first has epoch {first.Epoch}.");
-            }
-            if (streamEvent.Position.Sequence != first.Sequence + i)
-            {
-                throw new EventLogConflictException($"Cannot append to stream {streamId}: event {i} of the batch has sequence {streamEvent.Position.Sequence} but must have {first.Sequence + i}; sequences must be consecutive.");
-            }
-            ArgumentNullException.ThrowIfNull(streamEvent.EventName, nameof(events));
-        }
-    }
 
     private static void Validate(StreamId streamId)
     {

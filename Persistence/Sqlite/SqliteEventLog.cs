@@ -89,7 +89,7 @@ public sealed class SqliteEventLog : IEventLog
         Validate(streamId);
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0) return Task.CompletedTask;
-        CheckBatch(streamId, events);
+        EventLogBatch.Check(streamId, events);
         return _database.WriteAsync(session =>
         {
             var position = Position(session, streamId)
@@ -158,29 +158,6 @@ public sealed class SqliteEventLog : IEventLog
                 .Bind(5, streamEvent.Timestamp.UtcTicks)
                 .Bind(6, streamEvent.Payload.Span)
                 .Execute();
-        }
-    }
-
-    /// <summary>Rejects a batch that is not consecutive in itself, before taking the writer.</summary>
-    private static void CheckBatch(StreamId streamId, IReadOnlyList<StreamEvent> events)
-    {
-        var first = (events[0] ?? throw new ArgumentException("Event 0 of the batch is null.", nameof(events))).Position;
-        for (var i = 0; i < events.Count; i++)
-        {
-            var streamEvent = events[i] ?? throw new ArgumentException($"Event {i} of the batch is null.", nameof(events));
-            if (streamEvent.StreamId != streamId)
-            {
-                throw new ArgumentException($"Event {i} of the batch belongs to stream {streamEvent.StreamId}, not {streamId}.", nameof(events));
-            }
-            if (streamEvent.Position.Epoch != first.Epoch)
-            {
-                throw new EventLogConflictException($"Cannot append to stream {streamId}: event {i} of the batch has epoch {streamEvent.Position.Epoch} but the first has epoch {first.Epoch}.");
-            }
-            if (streamEvent.Position.Sequence != first.Sequence + i)
-            {
-                throw new EventLogConflictException($"Cannot append to stream {streamId}: event {i} of the batch has sequence {streamEvent.Position.Sequence} but must have {first.Sequence + i}; sequences must be consecutive.");
-            }
-            ArgumentNullException.ThrowIfNull(streamEvent.EventName, nameof(events));
         }
     }
 
