@@ -142,10 +142,18 @@ public sealed class ErrorAndHostingTests(ApiFixture fixture) : IClassFixture<Api
     }
 
     [Fact]
-    public void Client_mode_says_it_needs_a_membership_table()
+    public void Client_mode_without_a_database_says_Cluster_Postgres_is_required()
     {
         var error = Assert.Throws<InvalidOperationException>(() => GrainStreamApi.CreateBuilder(
             new WebApplicationOptions { Args = ["--GrainStream:Mode=Client", "--hostBuilder:reloadConfigOnChange=false"] }));
-        Assert.Contains("membership table", error.Message);
+        Assert.Contains("Cluster:Postgres", error.Message);
+    }
+
+    [Fact]
+    public void Client_mode_with_a_malformed_connection_string_says_so()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => GrainStreamApi.CreateBuilder(
+            new WebApplicationOptions { Args = ["--GrainStream:Mode=Client", "--Cluster:Postgres=Host=x;NoSuchKey=1", "--hostBuilder:reloadConfigOnChange=false"] }));
+        Assert.Contains("not an Npgsql connection string", error.Message);
     }
 }
