@@ -31,6 +31,11 @@ internal sealed unsafe partial class SocketSendRing
 
     [ThreadStatic]
     private static SocketSendRing? t_ring;
+
+    /// <summary>Tests only: the most entries this thread's next submissions hand to the kernel, as if
+    /// it refused the rest (out of memory, say). Null: no limit.</summary>
+    [ThreadStatic]
+    internal static int? SubmitLimitForTesting;
     private static volatile bool s_unavailable = !OperatingSystem.IsLinux();
 
     private readonly RingMemory _memory;
@@ -39,8 +44,13 @@ internal sealed unsafe partial class SocketSendRing
     private byte[]? _lastPinned;
     private int _pinCount;
     private int _count;
+    private bool _givenUp;
 
     private SocketSendRing(RingMemory memory) => _memory = memory;
+
+    /// <summary>Whether this ring was given up after the kernel refused part of a batch; it takes no
+    /// more sends, and <see cref="ForCurrentThread"/> makes a new one.</summary>
+    public bool IsGivenUp => _givenUp;
 
     /// <summary>This thread's ring, or null where io_uring is not available.</summary>
     public static SocketSendRing? ForCurrentThread()
@@ -63,6 +73,9 @@ internal sealed unsafe partial class SocketSendRing
     /// entry <see cref="Count"/>; false (nothing queued) when the socket is already closed.</summary>
     public bool TryAdd(Socket socket, byte[] buffer)
     {
+        // Its submission queue may still hold refused entries whose buffers are unpinned and whose
+        // descriptors may belong to other connections by now: nothing may go through it again.
+        ObjectDisposedException.ThrowIf(_givenUp, this);
         if (_count == Capacity) throw new InvalidOperationException("The ring is full; submit first.");
         var handle = socket.SafeHandle;
         var referenced = false;
@@ -101,13 +114,16 @@ internal sealed unsafe partial class SocketSendRing
         try
         {
             if (count == 0) return;
-            var submitted = _memory.Publish(count);
+            var submitted = _memory.Publish(count, SubmitLimitForTesting ?? count);
             if (submitted < count)
             {
                 // The kernel refused the rest (out of memory, say): nothing of them was sent, and each
                 // connection sends its chunk on its own asynchronous path. The refused entries stay in
-                // this ring's queue, where a later call would submit them, so the ring is given up.
-                t_ring = null;
+                // this ring's queue, where a later call would submit them, so the ring is given up:
+                // it refuses further sends, and its kernel ring is closed below, once the entries that
+                // were taken have completed, so the refused ones can never run.
+                _givenUp = true;
+                if (ReferenceEquals(t_ring, this)) t_ring = null;
                 results[submitted..count].Clear();
             }
             var pending = submitted - _memory.Reap(results);
@@ -127,6 +143,7 @@ internal sealed unsafe partial class SocketSendRing
             {
                 if (results[i] is -EAgain or -ECanceled) results[i] = 0; // the socket's buffer was full
             }
+            if (_givenUp) _memory.Dispose();
         }
         finally
         {
@@ -153,6 +170,7 @@ internal sealed unsafe partial class SocketSendRing
         private readonly uint* _sqTail, _cqHead, _cqTail;
         private readonly uint _sqMask, _cqMask;
         private readonly CompletionEntry* _cqes;
+        private bool _released;
 
         private RingMemory(int fd, in RingParameters p)
         {
@@ -181,6 +199,13 @@ internal sealed unsafe partial class SocketSendRing
         }
 
         ~RingMemory() => Release();
+
+        /// <summary>Closes the kernel ring now (what is still queued in it is dropped, never run).</summary>
+        public void Dispose()
+        {
+            Release();
+            GC.SuppressFinalize(this);
+        }
 
         public static RingMemory? TryCreate(int entries)
         {
@@ -217,15 +242,17 @@ internal sealed unsafe partial class SocketSendRing
         /// queue's tail; the kernel has consumed every earlier one, so slots are free).</summary>
         public SubmissionEntry* Entry(int index) => &_sqes[(Volatile.Read(ref *_sqTail) + (uint)index) & _sqMask];
 
-        /// <summary>Hands the first <paramref name="count"/> entries to the kernel; how many it took.</summary>
-        public int Publish(int count)
+        /// <summary>Hands the first <paramref name="count"/> entries to the kernel, asking it to take
+        /// at most <paramref name="limit"/> of them (tests inject a refusal so); how many it took.</summary>
+        public int Publish(int count, int limit)
         {
             var tail = *_sqTail;
             Volatile.Write(ref *_sqTail, tail + (uint)count);
             var submitted = 0;
-            while (submitted < count)
+            var wanted = Math.Min(count, limit);
+            while (submitted < wanted)
             {
-                var result = Enter((uint)(count - submitted), 0, 0);
+                var result = Enter((uint)(wanted - submitted), 0, 0);
                 if (result > 0) submitted += (int)result;
                 else if (result == 0 || Marshal.GetLastPInvokeError() != EIntr) break;
             }
@@ -241,7 +268,7 @@ internal sealed unsafe partial class SocketSendRing
             sqe->Fd = -1;
             sqe->OpFlags = AsyncCancelAny;
             sqe->UserData = CancelUserData;
-            Publish(1);
+            Publish(1, 1);
         }
 
         /// <summary>Blocks until at least <paramref name="count"/> completions are there.</summary>
@@ -275,6 +302,8 @@ internal sealed unsafe partial class SocketSendRing
 
         private void Release()
         {
+            if (_released) return;
+            _released = true;
             if (_sq != null) Munmap(_sq, _sqSize);
             if (_cq != null) Munmap(_cq, _cqSize);
             if (_sqes != null) Munmap(_sqes, _sqesSize);

@@ -16,7 +16,8 @@ internal readonly record struct SseWake(SseConnection Connection, SseFrame? Clai
     /// <see cref="SocketSendRing.Capacity"/> sends per system call, where the kernel offers one.</summary>
     public static void RunAll(ReadOnlySpan<SseWake> wakes, bool batchSends)
     {
-        if (!batchSends || SocketSendRing.ForCurrentThread() is not { } ring)
+        var ring = batchSends ? SocketSendRing.ForCurrentThread() : null;
+        if (ring is null)
         {
             foreach (var wake in wakes) wake.Run();
             return;
@@ -31,26 +32,35 @@ internal readonly record struct SseWake(SseConnection Connection, SseFrame? Clai
                 wake.Connection.Wake();
                 continue;
             }
+            if (ring is null)
+            {
+                wake.Run(); // io_uring was given up and cannot be had again: one send each
+                continue;
+            }
             if (!ring.TryAdd(wake.Connection.ClaimedSocket, frame.ChunkArray))
             {
                 wake.Connection.CompleteClaimedSend(frame, -1); // the socket is closed: the client has gone
                 continue;
             }
             wakeOf[ring.Count - 1] = i;
-            if (ring.Count == SocketSendRing.Capacity) Complete(ring, wakes, wakeOf, sent);
+            if (ring.Count == SocketSendRing.Capacity) ring = Complete(ring, wakes, wakeOf, sent);
         }
-        Complete(ring, wakes, wakeOf, sent);
+        if (ring is not null) Complete(ring, wakes, wakeOf, sent);
     }
 
-    private static void Complete(SocketSendRing ring, ReadOnlySpan<SseWake> wakes, ReadOnlySpan<int> wakeOf, Span<int> sent)
+    /// <summary>Submits the ring's batch and completes its wakes; returns the ring to go on with:
+    /// the same one, or after the kernel refused part of the batch (and the ring was given up, see
+    /// <see cref="SocketSendRing.Submit"/>) this thread's new one, or null where none can be had.</summary>
+    private static SocketSendRing? Complete(SocketSendRing ring, ReadOnlySpan<SseWake> wakes, ReadOnlySpan<int> wakeOf, Span<int> sent)
     {
         var count = ring.Count;
-        if (count == 0) return;
+        if (count == 0) return ring;
         ring.Submit(sent);
         for (var entry = 0; entry < count; entry++)
         {
             var wake = wakes[wakeOf[entry]];
             wake.Connection.CompleteClaimedSend(wake.Claimed!, sent[entry]);
         }
+        return ring.IsGivenUp ? SocketSendRing.ForCurrentThread() : ring;
     }
 }

@@ -97,6 +97,64 @@ public sealed class SocketSendRingTests
         }
     }
 
+    [Fact]
+    public async Task A_ring_the_kernel_refused_part_of_a_batch_takes_no_more_sends_and_never_sends_the_refused_ones()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var pairs = new List<(Socket Server, Socket Client)>();
+        try
+        {
+            for (var i = 0; i < 4; i++) pairs.Add(await DirectSockets.ConnectAsync());
+            var refusedRound = pairs.Select((_, i) => Enumerable.Repeat((byte)('A' + i), 50).ToArray()).ToArray();
+            var nextRound = pairs.Select((_, i) => Enumerable.Repeat((byte)('a' + i), 70).ToArray()).ToArray();
+            var sent = new int[SocketSendRing.Capacity];
+
+            var (first, second) = SubmitWithRefusal(pairs, refusedRound, nextRound, sent);
+
+            Assert.True(first.IsGivenUp);
+            Assert.NotSame(first, second);
+            Assert.Throws<ObjectDisposedException>(() => first.TryAdd(pairs[0].Server, nextRound[0]));
+            // The first two entries went out in the refused batch, the other two only in the next one.
+            for (var i = 0; i < pairs.Count; i++)
+            {
+                var expected = i < 2 ? [.. refusedRound[i], .. nextRound[i]] : nextRound[i];
+                Assert.Equal(expected, await DirectSockets.ReceiveAsync(pairs[i].Client, expected.Length));
+            }
+            Assert.All(pairs, p => Assert.Equal(0, p.Client.Available));
+        }
+        finally
+        {
+            foreach (var (server, client) in pairs)
+            {
+                server.Dispose();
+                client.Dispose();
+            }
+        }
+    }
+
+    // Synchronous, so that the ring, the injected refusal and the submissions all stay on this thread.
+    private static (SocketSendRing First, SocketSendRing Second) SubmitWithRefusal(List<(Socket Server, Socket Client)> pairs, byte[][] refusedRound, byte[][] nextRound, int[] sent)
+    {
+        var first = SocketSendRing.ForCurrentThread()!;
+        for (var i = 0; i < pairs.Count; i++) Assert.True(first.TryAdd(pairs[i].Server, refusedRound[i]));
+        SocketSendRing.SubmitLimitForTesting = 2;
+        try
+        {
+            first.Submit(sent);
+        }
+        finally
+        {
+            SocketSendRing.SubmitLimitForTesting = null;
+        }
+        Assert.Equal([refusedRound[0].Length, refusedRound[1].Length, 0, 0], sent.Take(4));
+
+        var second = SocketSendRing.ForCurrentThread()!;
+        for (var i = 0; i < pairs.Count; i++) Assert.True(second.TryAdd(pairs[i].Server, nextRound[i]));
+        second.Submit(sent);
+        Assert.Equal(nextRound.Select(b => b.Length), sent.Take(4));
+        return (first, second);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
