@@ -74,11 +74,6 @@ internal static class ChunkedSocketWriter
         return chunks[Math.Max(0, sent)..].ToArray();
     }
 
-    /// <summary>Sends <paramref name="chunks"/> whole: at once when the socket takes them, else the rest
-    /// asynchronously (<see cref="TrySend"/>, then <see cref="SendRestAsync"/>).</summary>
-    public static ValueTask SendAsync(Socket socket, ReadOnlySpan<byte> chunks, CancellationToken cancellationToken)
-        => TrySend(socket, chunks) is { } rest ? SendRestAsync(socket, rest, cancellationToken) : default;
-
     /// <summary>Sends what <see cref="TrySend"/> left, waiting for the socket to take it.</summary>
     public static async ValueTask SendRestAsync(Socket socket, byte[] rest, CancellationToken cancellationToken)
     {

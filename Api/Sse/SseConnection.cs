@@ -23,6 +23,8 @@ internal sealed class SseConnection
     private readonly SseFrameQueue _queue;
     private readonly int _retryMilliseconds;
     private readonly MultiplexCursor? _cursor;
+    private readonly TimeSpan _writeTimeout;
+    private readonly TimeProvider _time;
     private Socket? _socket; // set once writes go straight to it
     private byte[]? _unsent; // what a send on the waker's thread left for the drain loop
     private bool _broken; // a send on the waker's thread failed: the client is gone
@@ -35,6 +37,8 @@ internal sealed class SseConnection
         _context = context;
         _writer = context.Response.BodyWriter;
         _retryMilliseconds = options.RetryMilliseconds;
+        _writeTimeout = options.WriteTimeout > TimeSpan.Zero ? options.WriteTimeout : Timeout.InfiniteTimeSpan;
+        _time = context.RequestServices?.GetService<TimeProvider>() ?? TimeProvider.System;
         _cursor = cursor;
         _queue = new SseFrameQueue(options.QueueCapacity, dropOldest: latestWins);
     }
@@ -236,10 +240,14 @@ internal sealed class SseConnection
                     if (_unsent is { } unsent)
                     {
                         _unsent = null;
-                        await ChunkedSocketWriter.SendRestAsync(socket, unsent, aborted).ConfigureAwait(false);
+                        if (!await SendRestAsync(socket, unsent, aborted).ConfigureAwait(false)) return;
                     }
                     if (HasEnded) return;
-                    await ChunkedSocketWriter.SendAsync(socket, TakeChunk(out var ending), aborted).ConfigureAwait(false);
+                    if (ChunkedSocketWriter.TrySend(socket, TakeChunk(out var ending)) is { } rest
+                        && !await SendRestAsync(socket, rest, aborted).ConfigureAwait(false))
+                    {
+                        return;
+                    }
                     if (ending) return;
                     continue;
                 }
@@ -254,7 +262,7 @@ internal sealed class SseConnection
                 {
                     var builder = ChunkedSocketWriter.ChunkBuilder.Rent();
                     WriteRetry(builder);
-                    await ChunkedSocketWriter.SendAsync(socket, builder.Finish(), aborted).ConfigureAwait(false);
+                    if (ChunkedSocketWriter.TrySend(socket, builder.Finish()) is { } rest) await SendRestAsync(socket, rest, aborted).ConfigureAwait(false);
                 }
                 else
                 {
@@ -274,6 +282,26 @@ internal sealed class SseConnection
         finally
         {
             owner?.Ended(this);
+        }
+    }
+
+    /// <summary>Sends what the socket did not take at once, waiting at most <see cref="SseOptions.WriteTimeout"/>
+    /// for the client to take it; false when it did not (the connection is then closed, and the
+    /// drain loop ends, releasing what the connection holds).</summary>
+    private async ValueTask<bool> SendRestAsync(Socket socket, byte[] rest, CancellationToken aborted)
+    {
+        // Only on this slow path: a send the socket took at once never gets here.
+        using var timer = new CancellationTokenSource(_writeTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timer.Token);
+        try
+        {
+            await ChunkedSocketWriter.SendRestAsync(socket, rest, linked.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            _context.Abort();
+            return false;
         }
     }
 

@@ -26,6 +26,12 @@ public sealed class SseOptions
     /// Default true.</summary>
     public bool BatchedSocketSends { get; set; } = true;
 
+    /// <summary>How long a send straight to a connection's socket may wait for the client to take
+    /// the bytes before the connection is closed and its memory freed. Direct sends bypass Kestrel's
+    /// <c>MinResponseDataRate</c>, so without it a client that stops reading (its TCP window closed)
+    /// would hold its connection, queue and unsent bytes forever. Default 30 s.</summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Frames a connection may have queued before it is cut off (or, for latest-wins
     /// streams such as quotes, before its oldest queued frame is dropped). Default 1,024.</summary>
     public int QueueCapacity { get; set; } = 1024;

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using GrainStream.Api.Sse;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrainStream.Tests.Api;
 
@@ -30,14 +32,17 @@ internal static class DirectSockets
         return (server, client);
     }
 
-    /// <summary>A single-stream SSE connection whose body goes straight to <paramref name="server"/>.</summary>
-    public static SseConnection Stream(Socket server)
+    /// <summary>A single-stream SSE connection whose body goes straight to <paramref name="server"/>,
+    /// with <paramref name="options"/> and its time from <paramref name="time"/> (defaults: the defaults).</summary>
+    public static SseConnection Stream(Socket server, SseOptions? options = null, TimeProvider? time = null, IHttpRequestLifetimeFeature? lifetime = null)
     {
         var context = new DefaultHttpContext();
+        if (time is not null) context.RequestServices = new ServiceCollection().AddSingleton(time).BuildServiceProvider();
+        if (lifetime is not null) context.Features.Set(lifetime);
         context.Request.Protocol = "HTTP/1.1";
         context.Response.Headers.TransferEncoding = "chunked";
         context.Features.Set<IConnectionSocketFeature>(new SocketFeature(server));
-        var connection = new SseConnection(context, new SseOptions(), latestWins: false);
+        var connection = new SseConnection(context, options ?? new SseOptions(), latestWins: false);
         connection.WriteToSocketFromNowOn();
         return connection;
     }
