@@ -30,6 +30,7 @@ internal sealed class SseConnection
     private bool _broken; // a send on the waker's thread failed: the client is gone
     private EventPosition? _attachedAt;
     private int _state;
+    private int _drainRetryMilliseconds; // set when the node drains: the retry the stream ends with
 
     /// <summary>A connection; <paramref name="cursor"/> makes it multiplexed (composite ids, wrapped data).</summary>
     public SseConnection(HttpContext context, SseOptions options, bool latestWins, MultiplexCursor? cursor = null)
@@ -142,6 +143,14 @@ internal sealed class SseConnection
         }
     }
 
+    /// <summary>Ends the stream after what is queued with a <c>retry:</c> of <paramref name="retryMilliseconds"/>
+    /// (the node is draining: each stream gets its own, so its clients do not all come back at once).</summary>
+    public void Drain(int retryMilliseconds)
+    {
+        Volatile.Write(ref _drainRetryMilliseconds, retryMilliseconds);
+        Stop();
+    }
+
     /// <summary>Ends the stream after what is queued (graceful shutdown, or the client left).</summary>
     public void Stop()
     {
@@ -158,7 +167,7 @@ internal sealed class SseConnection
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         _context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        WriteRetry(_writer);
+        WriteRetry(_writer, _retryMilliseconds);
     }
 
     /// <summary>Records where the client stands in <paramref name="topic"/> once attached to its relay.</summary>
@@ -256,17 +265,19 @@ internal sealed class SseConnection
                 var flushed = await _writer.FlushAsync(aborted).ConfigureAwait(false);
                 if (ends || flushed.IsCompleted || flushed.IsCanceled) return;
             }
-            if (WasCutOff)
+            var drainRetry = Volatile.Read(ref _drainRetryMilliseconds);
+            if (WasCutOff || drainRetry > 0)
             {
+                var retry = drainRetry > 0 ? drainRetry : _retryMilliseconds;
                 if (_socket is { } socket)
                 {
                     var builder = ChunkedSocketWriter.ChunkBuilder.Rent();
-                    WriteRetry(builder);
+                    WriteRetry(builder, retry);
                     if (ChunkedSocketWriter.TrySend(socket, builder.Finish()) is { } rest) await SendRestAsync(socket, rest, aborted).ConfigureAwait(false);
                 }
                 else
                 {
-                    WriteRetry(_writer);
+                    WriteRetry(_writer, retry);
                     await _writer.FlushAsync(aborted).ConfigureAwait(false);
                 }
             }
@@ -322,10 +333,10 @@ internal sealed class SseConnection
         return builder.Finish();
     }
 
-    private void WriteRetry(IBufferWriter<byte> output)
+    private static void WriteRetry(IBufferWriter<byte> output, int retryMilliseconds)
     {
         output.Write("retry: "u8);
-        output.Write(Encoding.ASCII.GetBytes(_retryMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).AsSpan());
+        output.Write(Encoding.ASCII.GetBytes(retryMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).AsSpan());
         output.Write("\n\n"u8);
     }
 }

@@ -25,15 +25,28 @@ internal sealed class SseConnectionTracker : IDisposable
     private int _nextSlot;
     private int _beatSlot;
     private bool _stopped;
+    private readonly int _retryMilliseconds;
+    private readonly int _spreadMilliseconds;
+
+    /// <summary>True once the node drains (the application is stopping): no stream may start.</summary>
+    public bool IsDraining
+    {
+        get
+        {
+            lock (_gate) return _stopped;
+        }
+    }
 
     public SseConnectionTracker(IOptions<SseOptions> options, [FromKeyedServices(PlatformClock.Key)] TimeProvider time, IHostApplicationLifetime lifetime)
     {
         var interval = options.Value.HeartbeatInterval;
         _batchSends = options.Value.BatchedSocketSends;
+        _retryMilliseconds = options.Value.RetryMilliseconds;
+        _spreadMilliseconds = (int)Math.Clamp(options.Value.DrainReconnectSpread.TotalMilliseconds, 0, int.MaxValue - _retryMilliseconds);
         if (interval <= TimeSpan.Zero) interval = TimeSpan.FromSeconds(15);
         var tick = interval / Slots;
         _heartbeat = time.CreateTimer(static state => ((SseConnectionTracker)state!).Beat(), this, tick, tick);
-        _stopping = lifetime.ApplicationStopping.Register(static state => ((SseConnectionTracker)state!).StopAll(), this);
+        _stopping = lifetime.ApplicationStopping.Register(static state => ((SseConnectionTracker)state!).Drain(), this);
     }
 
     /// <summary>Open connections (tests, diagnostics).</summary>
@@ -45,7 +58,7 @@ internal sealed class SseConnectionTracker : IDisposable
         }
     }
 
-    /// <summary>Tracks a connection; false (and the connection is stopped) once the application stops.</summary>
+    /// <summary>Tracks a connection; false (and the connection is drained) once the application stops.</summary>
     public bool Add(SseConnection connection)
     {
         lock (_gate)
@@ -58,7 +71,7 @@ internal sealed class SseConnectionTracker : IDisposable
                 return true;
             }
         }
-        connection.Stop();
+        connection.Drain(DrainRetry());
         return false;
     }
 
@@ -83,11 +96,16 @@ internal sealed class SseConnectionTracker : IDisposable
         wakes.Dispatch();
     }
 
-    private void StopAll()
+    /// <summary>Starts draining (at application stop): every open stream ends with its own retry,
+    /// spread over <see cref="SseOptions.DrainReconnectSpread"/>, so the clients of a node that
+    /// restarts come back over that time, not in one storm; no stream starts any more.</summary>
+    internal void Drain()
     {
         lock (_gate) _stopped = true;
-        for (var slot = 0; slot < Slots; slot++) ForEach(slot, static c => c.Stop());
+        for (var slot = 0; slot < Slots; slot++) ForEach(slot, c => c.Drain(DrainRetry()));
     }
+
+    private int DrainRetry() => _retryMilliseconds + Random.Shared.Next(0, _spreadMilliseconds + 1);
 
     private void ForEach(int slot, Action<SseConnection> action)
     {

@@ -32,6 +32,12 @@ public sealed class SseOptions
     /// would hold its connection, queue and unsent bytes forever. Default 30 s.</summary>
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>When the node shuts down (SIGTERM), each open stream ends with a <c>retry:</c> of
+    /// <see cref="RetryMilliseconds"/> plus a random part of this spread, so that its clients come
+    /// back over this time instead of all at once; streams asked for meanwhile get 503 with
+    /// <c>Retry-After</c>. Default 10 s (10,000 clients: ~1,000 reconnects per second).</summary>
+    public TimeSpan DrainReconnectSpread { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Frames a connection may have queued before it is cut off (or, for latest-wins
     /// streams such as quotes, before its oldest queued frame is dropped). Default 1,024.</summary>
     public int QueueCapacity { get; set; } = 1024;

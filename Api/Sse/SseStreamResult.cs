@@ -1,4 +1,5 @@
 using System.Reflection;
+using GrainStream.Api.Errors;
 using GrainStream.Api.Presence;
 using GrainStream.Streams;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -70,6 +71,13 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
     {
         var services = httpContext.RequestServices;
         var options = services.GetRequiredService<IOptions<SseOptions>>().Value;
+        if (services.GetRequiredService<SseConnectionTracker>().IsDraining)
+        {
+            // The node is shutting down: the client (or its load balancer) should go elsewhere.
+            httpContext.Response.Headers.RetryAfter = ProblemMapping.RetryAfterSeconds;
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Shutting down",
+                detail: "This node is draining; reconnect (to another node) shortly.").ExecuteAsync(httpContext);
+        }
         var latestWins = _subscriptions.Count > 0 && _subscriptions.All(s => StreamKinds.IsLatestWins(s.Stream));
         var connection = new SseConnection(httpContext, options, latestWins, _cursor);
         if (_final is not null) return WriteFinalAsync(connection, _final);
