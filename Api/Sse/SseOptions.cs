@@ -54,6 +54,11 @@ public sealed class SseOptions
     /// buffer. Default 512.</summary>
     public int HistoryPageSize { get; set; } = 512;
 
+    /// <summary>About how many bytes of history a resume reads and writes at a time (pages shrink to
+    /// fit when events are large, and the response is flushed, with back-pressure, at this size).
+    /// Default 1 MiB.</summary>
+    public int HistoryPageBytes { get; set; } = 1 << 20;
+
     /// <summary>Most topics on one <c>/api/events</c> connection. Default 32.</summary>
     public int MaxTopics { get; set; } = 32;
 

@@ -182,6 +182,7 @@ internal sealed class StreamRelay : IAsyncObserver<StreamEvent>, IStreamHistoryO
 
         var position = requested;
         var verifiedAhead = false;
+        var pageSize = HistoryPaging.NextPageSize(0, 0, _options);
         while (true)
         {
             EventPosition last;
@@ -207,19 +208,30 @@ internal sealed class StreamRelay : IAsyncObserver<StreamEvent>, IStreamHistoryO
                 continue;
             }
 
-            var want = (int)Math.Clamp(ringFirst - 1 - position.Sequence, 1, Math.Max(1, _options.HistoryPageSize));
+            var want = (int)Math.Clamp(ringFirst - 1 - position.Sequence, 1, pageSize);
             var page = await _raw.ReadAsync(position.Sequence, want).ConfigureAwait(false);
             if (page.Epoch != position.Epoch) return LockedAttachWithReset(connection, "epochChanged", requested);
             if (page.Events.Count == 0 || page.Events[0].Position.Sequence != position.Sequence + 1)
             {
                 return LockedAttachWithReset(connection, "olderThanHistory", requested);
             }
+            long pageBytes = 0, unflushed = 0;
             foreach (var streamEvent in page.Events)
             {
-                connection.Write(SseFrame.ForEvent(streamEvent, Topic, StreamKinds.EndsStream(streamEvent)));
+                var frame = SseFrame.ForEvent(streamEvent, Topic, StreamKinds.EndsStream(streamEvent));
+                connection.Write(frame);
                 position = streamEvent.Position;
+                pageBytes += frame.Chunk.Length;
+                unflushed += frame.Chunk.Length;
+                // Flushed at the byte bound, not per page: the client's pace (back-pressure) limits what waits.
+                if (unflushed >= _options.HistoryPageBytes)
+                {
+                    await connection.FlushAsync().ConfigureAwait(false);
+                    unflushed = 0;
+                }
             }
             await connection.FlushAsync().ConfigureAwait(false);
+            pageSize = HistoryPaging.NextPageSize(page.Events.Count, pageBytes, _options);
         }
     }
 
