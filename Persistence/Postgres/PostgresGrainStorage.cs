@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using GrainStream.Streams;
 using Npgsql;
 using Orleans.Runtime;
@@ -51,10 +49,9 @@ public sealed class PostgresGrainStorage : IGrainStorage
         """;
 
     private readonly PostgresDatabase _database;
-    private readonly JsonSerializerOptions _json;
+    private readonly GrainStateCodec _codec;
     private readonly TimeProvider _timeProvider;
     private readonly PostgresSiloFence _fence;
-    private readonly IActivatorProvider? _activators;
 
     /// <summary>Stores state in <paramref name="database"/> as JSON of <paramref name="serializer"/>,
     /// stamping rows with the time of <paramref name="timeProvider"/>, each write behind
@@ -68,10 +65,9 @@ public sealed class PostgresGrainStorage : IGrainStorage
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(fence);
         _database = database;
-        _json = serializer.Options;
+        _codec = new GrainStateCodec(serializer, activators);
         _timeProvider = timeProvider;
         _fence = fence;
-        _activators = activators;
     }
 
     /// <inheritdoc/>
@@ -81,7 +77,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
     /// <inheritdoc/>
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        Validate(stateName, grainId, grainState);
+        GrainStateCodec.Validate(stateName, grainId, grainState);
         var stored = await PostgresCommands.ReadAsync(_database, Keyed(SelectState, stateName, grainId), async (reader, ct) =>
             await reader.ReadAsync(ct).ConfigureAwait(false) && !reader.IsDBNull(1)
                 ? new StoredState(reader.GetInt64(0), await reader.GetFieldValueAsync<byte[]>(1, ct).ConfigureAwait(false))
@@ -94,7 +90,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
             return;
         }
         // A stored JSON null is a row all the same: keep its etag so the next write replaces it.
-        grainState.State = JsonSerializer.Deserialize(stored.Data, TypeInfo<T>()) ?? NewState<T>();
+        grainState.State = _codec.Deserialize<T>(stored.Data);
         grainState.ETag = Etag(stored.Version);
         grainState.RecordExists = true;
     }
@@ -106,8 +102,8 @@ public sealed class PostgresGrainStorage : IGrainStorage
     /// <inheritdoc/>
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        Validate(stateName, grainId, grainState);
-        var data = JsonSerializer.SerializeToUtf8Bytes(grainState.State, TypeInfo<T?>());
+        GrainStateCodec.Validate(stateName, grainId, grainState);
+        var data = _codec.Serialize(grainState.State);
         var expectedEtag = grainState.ETag;
         var now = _timeProvider.GetUtcNow();
         var write = expectedEtag is null
@@ -130,7 +126,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
     /// <inheritdoc/>
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        Validate(stateName, grainId, grainState);
+        GrainStateCodec.Validate(stateName, grainId, grainState);
         var expectedEtag = grainState.ETag;
         var what = $"clear state '{stateName}' of grain {grainId}";
         if (expectedEtag is null)
@@ -164,14 +160,10 @@ public sealed class PostgresGrainStorage : IGrainStorage
     private void Reset<T>(IGrainState<T> grainState)
     {
         // A new instance rather than the one passed in: it may carry changes that were never stored.
-        grainState.State = NewState<T>();
+        grainState.State = _codec.NewState<T>();
         grainState.ETag = null;
         grainState.RecordExists = false;
     }
-
-    private T NewState<T>() => _activators is not null ? _activators.GetActivator<T>().Create() : Activator.CreateInstance<T>();
-
-    private JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)_json.GetTypeInfo(typeof(T));
 
     private static string Etag(long version) => version.ToString(CultureInfo.InvariantCulture);
 
@@ -192,11 +184,4 @@ public sealed class PostgresGrainStorage : IGrainStorage
         => PostgresCommands.Statement(sql, [grainId.Type.ToString()!, grainId.Key.ToString()!, stateName, .. more]);
 
     private sealed record StoredState(long Version, byte[] Data);
-
-    private static void Validate<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        ArgumentNullException.ThrowIfNull(stateName);
-        ArgumentNullException.ThrowIfNull(grainState);
-        if (grainId.IsDefault) throw new ArgumentException("The grain id is the default (empty) value.", nameof(grainId));
-    }
 }

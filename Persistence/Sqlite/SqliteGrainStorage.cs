@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using GrainStream.Streams;
 using Microsoft.Data.Sqlite;
 using Orleans.Runtime;
@@ -38,9 +36,8 @@ public sealed class SqliteGrainStorage : IGrainStorage
     private const string Delete = "DELETE FROM grain_state WHERE grain_type = $type AND grain_key = $key AND state_name = $name AND etag = $expected";
 
     private readonly SqliteDatabase _database;
-    private readonly JsonSerializerOptions _json;
+    private readonly GrainStateCodec _codec;
     private readonly TimeProvider _timeProvider;
-    private readonly IActivatorProvider? _activators;
 
     /// <summary>Stores state in <paramref name="database"/> as JSON of <paramref name="serializer"/>,
     /// stamping rows with the time of <paramref name="timeProvider"/>. New state instances come from
@@ -52,9 +49,8 @@ public sealed class SqliteGrainStorage : IGrainStorage
         ArgumentNullException.ThrowIfNull(serializer);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _database = database;
-        _json = serializer.Options;
+        _codec = new GrainStateCodec(serializer, activators);
         _timeProvider = timeProvider;
-        _activators = activators;
     }
 
     /// <inheritdoc/>
@@ -64,7 +60,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
     /// <inheritdoc/>
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        Validate(stateName, grainId, grainState);
+        GrainStateCodec.Validate(stateName, grainId, grainState);
         var stored = await _database.ReadAsync(session =>
         {
             using var reader = Keyed(session.Command(SelectState), stateName, grainId).ExecuteReader();
@@ -77,7 +73,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
             return;
         }
         // A stored JSON null is a row all the same: keep its etag so the next write replaces it.
-        grainState.State = JsonSerializer.Deserialize(stored.Data, TypeInfo<T>()) ?? NewState<T>();
+        grainState.State = _codec.Deserialize<T>(stored.Data);
         grainState.ETag = stored.Etag;
         grainState.RecordExists = true;
     }
@@ -89,9 +85,9 @@ public sealed class SqliteGrainStorage : IGrainStorage
     /// <inheritdoc/>
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        Validate(stateName, grainId, grainState);
+        GrainStateCodec.Validate(stateName, grainId, grainState);
         // Serialised on the caller's thread, not the writer's: the writer's time is every grain's.
-        var data = JsonSerializer.SerializeToUtf8Bytes(grainState.State, TypeInfo<T?>());
+        var data = _codec.Serialize(grainState.State);
         var expectedEtag = grainState.ETag;
         var newEtag = await _database.WriteAsync(session =>
         {
@@ -115,7 +111,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
     /// <inheritdoc/>
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        Validate(stateName, grainId, grainState);
+        GrainStateCodec.Validate(stateName, grainId, grainState);
         var expectedEtag = grainState.ETag;
         await _database.WriteAsync(session =>
         {
@@ -135,14 +131,10 @@ public sealed class SqliteGrainStorage : IGrainStorage
     private void Reset<T>(IGrainState<T> grainState)
     {
         // A new instance rather than the one passed in: it may carry changes that were never stored.
-        grainState.State = NewState<T>();
+        grainState.State = _codec.NewState<T>();
         grainState.ETag = null;
         grainState.RecordExists = false;
     }
-
-    private T NewState<T>() => _activators is not null ? _activators.GetActivator<T>().Create() : Activator.CreateInstance<T>();
-
-    private JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)_json.GetTypeInfo(typeof(T));
 
     private static InconsistentStateException Inconsistent(string operation, SqliteSession session, string stateName, GrainId grainId, string? expectedEtag)
     {
@@ -161,11 +153,4 @@ public sealed class SqliteGrainStorage : IGrainStorage
         => command.With("$type", grainId.Type.ToString()!).With("$key", grainId.Key.ToString()!).With("$name", stateName);
 
     private sealed record StoredState(string Etag, byte[] Data);
-
-    private static void Validate<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        ArgumentNullException.ThrowIfNull(stateName);
-        ArgumentNullException.ThrowIfNull(grainState);
-        if (grainId.IsDefault) throw new ArgumentException("The grain id is the default (empty) value.", nameof(grainId));
-    }
 }
