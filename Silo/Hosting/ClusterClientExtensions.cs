@@ -17,11 +17,7 @@ public static class ClusterClientExtensions
     public static IClientBuilder UseGrainStreamCluster(this IClientBuilder client, IConfiguration configuration)
     {
         var settings = ClusterSettings.From(configuration);
-        client.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = settings.Id;
-            o.ServiceId = settings.Id;
-        });
+        client.Configure<ClusterOptions>(settings.ApplyTo);
         client.UsePostgresClustering(o => o.ConnectionString = settings.Postgres);
         client.AddGrainStreamEvents(GrainStreamEventsExtensions.DefaultProviderName, o => configuration.GetSection("GrainStream:Streams").Bind(o));
         client.Services.AddGrainStreamContracts();

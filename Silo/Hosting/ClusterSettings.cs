@@ -56,6 +56,14 @@ public sealed class ClusterSettings
         return settings;
     }
 
+    /// <summary>Names the cluster in <paramref name="options"/> (cluster and service id: one service
+    /// per cluster), as silos and clients both must.</summary>
+    public void ApplyTo(Orleans.Configuration.ClusterOptions options)
+    {
+        options.ClusterId = Id;
+        options.ServiceId = Id;
+    }
+
     /// <summary>The address to advertise (see <see cref="AdvertisedIP"/>).</summary>
     public IPAddress ResolveAdvertisedAddress()
     {

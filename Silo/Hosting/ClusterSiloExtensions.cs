@@ -16,11 +16,7 @@ public static class ClusterSiloExtensions
     public static ISiloBuilder UseGrainStreamCluster(this ISiloBuilder silo, IConfiguration configuration)
     {
         var settings = ClusterSettings.From(configuration);
-        silo.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = settings.Id;
-            o.ServiceId = settings.Id;
-        });
+        silo.Configure<ClusterOptions>(settings.ApplyTo);
         silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
         silo.UsePostgresClustering(o => o.ConnectionString = settings.Postgres);
         silo.UseGrainStreamSilo(configuration);
