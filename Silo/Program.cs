@@ -1,15 +1,31 @@
 using GrainStream.Silo;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Runtime;
 
 // One silo of the cluster mode. Configuration (command line --Cluster:Postgres=..., environment
 // Cluster__Postgres=..., or appsettings.json in the working directory): see ClusterSettings.
-var builder = Host.CreateApplicationBuilder(args);
+// Cluster:MetricsPort (default: none) serves Prometheus metrics at http://*:port/metrics; without it
+// the silo runs no HTTP server at all.
+var metricsPort = new ConfigurationBuilder()
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables()
+    .AddCommandLine(args)
+    .Build()
+    .GetValue<int?>("Cluster:MetricsPort");
+if (metricsPort is < 0 or > 65535)
+{
+    Console.Error.WriteLine("GrainStream.Silo: Cluster:MetricsPort must be a port number (1-65535).");
+    return 2;
+}
+IHostApplicationBuilder builder = metricsPort is > 0 ? WebApplication.CreateSlimBuilder(args) : Host.CreateApplicationBuilder(args);
 // Quiet defaults that any other source overrides: Orleans logs at Information are chatty.
 builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
 {
@@ -23,7 +39,12 @@ builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
 });
 try
 {
-    builder.UseOrleans(silo => silo.UseGrainStreamCluster(builder.Configuration));
+    builder.UseOrleans(silo =>
+    {
+        silo.UseGrainStreamCluster(builder.Configuration);
+        // The dashboard's grains, for the API nodes that serve its page (Api:Dashboard).
+        if (builder.Configuration.GetValue("Cluster:Dashboard", true)) silo.AddDashboard(DashboardDefaults.Configure);
+    });
 }
 catch (InvalidOperationException exception)
 {
@@ -32,7 +53,20 @@ catch (InvalidOperationException exception)
     return 2;
 }
 
-using var host = builder.Build();
+IHost host;
+if (builder is WebApplicationBuilder web)
+{
+    web.AddGrainStreamMetrics();
+    web.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(metricsPort!.Value));
+    var app = web.Build();
+    app.MapPrometheusScrapingEndpoint();
+    host = app;
+}
+else
+{
+    host = ((HostApplicationBuilder)builder).Build();
+}
+using var disposeHost = host;
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 lifetime.ApplicationStarted.Register(() =>
 {

@@ -1,16 +1,22 @@
+using GrainStream.Api.Diagnostics;
 using GrainStream.Api.Endpoints;
 using GrainStream.Api.Errors;
 using GrainStream.Api.Validation;
+using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 
 namespace GrainStream.Api.Hosting;
 
 /// <summary>The HTTP pipeline and the endpoints.</summary>
 public static class ApiApplicationExtensions
 {
-    /// <summary>Errors as problem details (exceptions, and bare 4xx/5xx such as unknown routes and
-    /// 405s), the demo page, and every endpoint of the contract.</summary>
+    /// <summary>Request logging, errors as problem details (exceptions, and bare 4xx/5xx such as
+    /// unknown routes and 405s), the demo page, every endpoint of the contract, <c>/metrics</c> and
+    /// the Orleans Dashboard.</summary>
     public static WebApplication UseGrainStreamApi(this WebApplication app)
     {
+        // Outermost, so that it logs the status the client got.
+        app.UseMiddleware<RequestLogging>();
         app.UseExceptionHandler();
         app.UseMiddleware<DotSegmentGuard>();
         app.UseDefaultFiles();
@@ -21,6 +27,8 @@ public static class ApiApplicationExtensions
 
         app.MapOpenApi();
         app.MapHealthEndpoints();
+        app.MapPrometheusScrapingEndpoint();
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard");
 
         // Keys are checked for every endpoint under /api, request shapes for those that take one.
         var api = app.MapGroup("/api")

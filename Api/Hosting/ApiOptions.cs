@@ -15,8 +15,16 @@ public sealed class ApiOptions
     /// because no endpoint blocks a thread. Default true.</summary>
     public bool InlineSocketScheduling { get; set; } = true;
 
-    /// <summary>How long <c>/health/ready</c> waits for its grain call. Default 2 s.</summary>
+    /// <summary>How long <c>/health/ready</c> waits for its grain call and its database write. Default 2 s.</summary>
     public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Serves the Orleans Dashboard at <c>/dashboard</c>. In the cluster mode it needs silos
+    /// that run the dashboard's grains (the silo host does unless <c>Cluster:Dashboard</c> is false).
+    /// Default true.</summary>
+    public bool Dashboard { get; set; } = true;
+
+    /// <summary>The configuration key of <see cref="Dashboard"/>, read while the silo or client is built.</summary>
+    internal const string DashboardKey = Section + ":" + nameof(Dashboard);
 }
 
 /// <summary>How the API reaches its grains, from <c>GrainStream:Mode</c>.</summary>

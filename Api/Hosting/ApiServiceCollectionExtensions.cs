@@ -1,17 +1,20 @@
 using GrainStream.Api.Contracts;
+using GrainStream.Api.Diagnostics;
 using GrainStream.Api.Errors;
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
 using GrainStream.Grains;
+using GrainStream.Silo;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace GrainStream.Api.Hosting;
 
-/// <summary>The HTTP front's services: JSON, problem details, OpenAPI, SSE relays and presence.</summary>
+/// <summary>The HTTP front's services: JSON, problem details, OpenAPI, metrics, SSE relays and presence.</summary>
 public static class ApiServiceCollectionExtensions
 {
     /// <summary>Registers everything the endpoints need (after the backend, so that the relay hub
@@ -39,6 +42,10 @@ public static class ApiServiceCollectionExtensions
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
         services.AddExceptionHandler<ProblemMapping>();
         services.AddOpenApi();
+
+        // Orleans', ASP.NET Core's and GrainStream's meters, scraped at /metrics.
+        builder.AddGrainStreamMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
+        services.TryAddSingleton<GrainStreamMetrics>();
 
         services.AddSingleton<SseConnectionTracker>();
         services.AddSingleton<StreamRelayHub>();

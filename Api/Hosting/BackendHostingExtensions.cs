@@ -1,5 +1,6 @@
 using GrainStream.Grains;
 using GrainStream.Silo;
+using Orleans.Dashboard;
 
 namespace GrainStream.Api.Hosting;
 
@@ -16,13 +17,23 @@ public static class BackendHostingExtensions
     {
         var configuration = builder.Configuration;
         var mode = configuration.GetValue("GrainStream:Mode", GrainStreamMode.Embedded);
+        var dashboard = configuration.GetValue(ApiOptions.DashboardKey, true);
         switch (mode)
         {
             case GrainStreamMode.Embedded:
-                builder.UseOrleans(silo => silo.UseGrainStreamEmbedded(configuration));
+                builder.UseOrleans(silo =>
+                {
+                    silo.UseGrainStreamEmbedded(configuration);
+                    if (dashboard) silo.AddDashboard(DashboardDefaults.Configure);
+                });
                 break;
             case GrainStreamMode.Client:
-                builder.UseOrleansClient(client => client.UseGrainStreamCluster(configuration));
+                builder.UseOrleansClient(client =>
+                {
+                    client.UseGrainStreamCluster(configuration);
+                    // The page is served here; its figures come from the dashboard's grains on the silos.
+                    if (dashboard) client.AddDashboard(DashboardDefaults.Configure);
+                });
                 break;
             default:
                 throw new InvalidOperationException($"GrainStream:Mode '{mode}' is not a mode; use Embedded or Client.");

@@ -47,6 +47,9 @@ internal sealed class SseConnection
     /// <summary>True when the connection was cut off because its queue overflowed.</summary>
     public bool WasCutOff => Volatile.Read(ref _state) == Overflowed;
 
+    /// <summary>Frames waiting in the queue (a racy read, for metrics).</summary>
+    public int QueuedFrames => _queue.Count;
+
     /// <summary>Which of <see cref="SseConnectionTracker"/>'s heartbeat groups the connection is in.</summary>
     public int HeartbeatSlot { get; set; }
 

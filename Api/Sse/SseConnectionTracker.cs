@@ -1,4 +1,5 @@
 using System.Buffers;
+using GrainStream.Api.Diagnostics;
 using GrainStream.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ internal sealed class SseConnectionTracker : IDisposable
     private readonly ITimer _heartbeat;
     private readonly CancellationTokenRegistration _stopping;
     private readonly bool _batchSends;
+    private readonly GrainStreamMetrics _metrics;
     private int _nextSlot;
     private int _beatSlot;
     private bool _stopped;
@@ -37,8 +39,10 @@ internal sealed class SseConnectionTracker : IDisposable
         }
     }
 
-    public SseConnectionTracker(IOptions<SseOptions> options, [FromKeyedServices(PlatformClock.Key)] TimeProvider time, IHostApplicationLifetime lifetime)
+    public SseConnectionTracker(IOptions<SseOptions> options, [FromKeyedServices(PlatformClock.Key)] TimeProvider time, IHostApplicationLifetime lifetime, GrainStreamMetrics metrics)
     {
+        _metrics = metrics;
+        metrics.ObserveQueuedFrames(QueuedFrames);
         var interval = options.Value.HeartbeatInterval;
         _batchSends = options.Value.BatchedSocketSends;
         _retryMilliseconds = options.Value.RetryMilliseconds;
@@ -68,6 +72,7 @@ internal sealed class SseConnectionTracker : IDisposable
                 connection.HeartbeatSlot = _nextSlot;
                 _slots[_nextSlot].Add(connection);
                 _nextSlot = (_nextSlot + 1) % Slots;
+                _metrics.ConnectionOpened();
                 return true;
             }
         }
@@ -75,12 +80,23 @@ internal sealed class SseConnectionTracker : IDisposable
         return false;
     }
 
+    /// <summary>Forgets a connection that ended (counted as cut off when its queue overflowed).</summary>
     public void Remove(SseConnection connection)
     {
+        bool removed;
         lock (_gate)
         {
-            _slots[connection.HeartbeatSlot].Remove(connection);
+            removed = _slots[connection.HeartbeatSlot].Remove(connection);
         }
+        if (removed) _metrics.ConnectionClosed(connection.WasCutOff);
+    }
+
+    // Read when metrics are collected, not kept up to date on the hot path.
+    private long QueuedFrames()
+    {
+        long queued = 0;
+        for (var slot = 0; slot < Slots; slot++) ForEach(slot, c => queued += c.QueuedFrames);
+        return queued;
     }
 
     private void Beat()

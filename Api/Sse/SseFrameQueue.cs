@@ -101,6 +101,9 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
         }
     }
 
+    /// <summary>Frames queued now, read without the lock (for metrics: may be a moment old).</summary>
+    public int Count => Volatile.Read(ref _count);
+
     /// <summary>True when no frame is queued.</summary>
     public bool IsEmpty
     {

@@ -1,4 +1,5 @@
 using System.Reflection;
+using GrainStream.Api.Diagnostics;
 using GrainStream.Api.Errors;
 using GrainStream.Api.Presence;
 using GrainStream.Streams;
@@ -131,6 +132,7 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
 
             _tracker = services.GetRequiredService<SseConnectionTracker>();
             if (!_tracker.Add(connection)) _tracker = null;
+            if (IsResume) services.GetRequiredService<GrainStreamMetrics>().Resumed();
             live = true;
             return true;
         }
@@ -142,6 +144,18 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
         finally
         {
             if (!live) Detach(connection);
+        }
+    }
+
+    private bool IsResume
+    {
+        get
+        {
+            foreach (var subscription in _subscriptions)
+            {
+                if (subscription.After is not null) return true;
+            }
+            return false;
         }
     }
 

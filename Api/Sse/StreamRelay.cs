@@ -1,3 +1,4 @@
+using GrainStream.Api.Diagnostics;
 using GrainStream.Streams;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -27,6 +28,7 @@ internal sealed class StreamRelay : IAsyncObserver<StreamEvent>, IStreamHistoryO
     private readonly IAsyncStream<StreamEvent> _stream;
     private readonly SseOptions _options;
     private readonly ILogger _logger;
+    private readonly GrainStreamMetrics _metrics;
     private readonly SequenceRing<SseFrame> _ring;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Used only by upstream deliveries, which the runtime makes one at a time.
@@ -36,8 +38,9 @@ internal sealed class StreamRelay : IAsyncObserver<StreamEvent>, IStreamHistoryO
     private StreamSubscriptionHandle<StreamEvent>? _handle;
     private bool _disposed;
 
-    public StreamRelay(IStreamProvider provider, StreamId streamId, SseOptions options, ILogger logger)
+    public StreamRelay(IStreamProvider provider, StreamId streamId, SseOptions options, GrainStreamMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         _raw = provider.GetEventStream(streamId);
         _stream = provider.GetStream<StreamEvent>(streamId);
         _options = options;
@@ -117,11 +120,16 @@ internal sealed class StreamRelay : IAsyncObserver<StreamEvent>, IStreamHistoryO
                 targets = _subscribers.TakeSnapshot();
             }
         }
+        _metrics.Received(streamEvent.Timestamp);
+        var delivered = 0;
         foreach (var subscriber in targets.Slots)
         {
-            if (subscriber is not null && position.Sequence > subscriber.SkipThrough) _wakes.Offer(subscriber.Connection, frame);
+            if (subscriber is null || position.Sequence <= subscriber.SkipThrough) continue;
+            _wakes.Offer(subscriber.Connection, frame);
+            delivered++;
         }
         _wakes.Dispatch();
+        _metrics.Delivered(delivered);
         return Task.CompletedTask;
     }
 
@@ -230,6 +238,7 @@ internal sealed class StreamRelay : IAsyncObserver<StreamEvent>, IStreamHistoryO
                     unflushed = 0;
                 }
             }
+            _metrics.Delivered(page.Events.Count);
             await connection.FlushAsync().ConfigureAwait(false);
             pageSize = HistoryPaging.NextPageSize(page.Events.Count, pageBytes, _options);
         }
@@ -252,6 +261,7 @@ internal sealed class StreamRelay : IAsyncObserver<StreamEvent>, IStreamHistoryO
     {
         if (!_ring.Reaches(sequence)) return false;
         for (var s = sequence; s < _ring.EndSequence; s++) connection.Offer(_ring[s]);
+        _metrics.Delivered((int)(_ring.EndSequence - sequence));
         return true;
     }
 

@@ -1,3 +1,4 @@
+using GrainStream.Api.Diagnostics;
 using GrainStream.Grains;
 using GrainStream.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,7 @@ namespace GrainStream.Api.Sse;
 /// <summary>The node's stream relays: one per stream, created by its first connection and disposed
 /// a little (<see cref="SseOptions.RelayLinger"/>) after its last one left. A hosted service so that
 /// it unsubscribes before the silo (registered earlier) stops.</summary>
-internal sealed class StreamRelayHub(IClusterClient cluster, IOptions<SseOptions> options, [FromKeyedServices(PlatformClock.Key)] TimeProvider time, ILogger<StreamRelayHub> logger) : IHostedService
+internal sealed class StreamRelayHub(IClusterClient cluster, IOptions<SseOptions> options, [FromKeyedServices(PlatformClock.Key)] TimeProvider time, GrainStreamMetrics metrics, ILogger<StreamRelayHub> logger) : IHostedService
 {
     private readonly Dictionary<StreamId, StreamRelay> _relays = [];
     private readonly Lock _gate = new();
@@ -40,7 +41,7 @@ internal sealed class StreamRelayHub(IClusterClient cluster, IOptions<SseOptions
         {
             if (!_relays.TryGetValue(streamId, out relay))
             {
-                relay = new StreamRelay(cluster.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName), streamId, _options, logger);
+                relay = new StreamRelay(cluster.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName), streamId, _options, metrics, logger);
                 _relays[streamId] = relay;
                 created = true;
             }

@@ -54,6 +54,17 @@ public sealed class PostgresDatabase : IAsyncDisposable
         await command.ExecuteScalarAsync(cancellationToken);
     }
 
+    /// <summary>Completes when the server commits a transaction that was given a transaction id (it
+    /// writes and flushes a commit record to its WAL for that; a standby refuses) and its sessions
+    /// are not read-only (<c>default_transaction_read_only</c>). Touches no table. For readiness checks.</summary>
+    public async Task ProbeWriteAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = DataSource.CreateCommand("SELECT current_setting('transaction_read_only'), pg_current_xact_id()");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (await reader.ReadAsync(cancellationToken) && reader.GetString(0) == "on")
+            throw new InvalidOperationException("The PostgreSQL server takes no writes (transaction_read_only is on).");
+    }
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }

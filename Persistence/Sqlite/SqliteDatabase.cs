@@ -156,6 +156,13 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
         return await _writer!.WriteAsync(work, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Completes once a one-row write has been committed through the writer, like any other
+    /// write (after those queued before it, with the configured sync); fails when the file does not
+    /// take writes (locked by another process past the busy timeout, read-only, disk full or gone).
+    /// For readiness checks. Like every write it runs on the calling thread when the writer is idle.</summary>
+    public Task ProbeWriteAsync(CancellationToken cancellationToken = default)
+        => WriteAsync(static session => session.Command(SqliteSchema.ProbeWrite).ExecuteNonQuery(), cancellationToken);
+
     /// <summary>Runs <paramref name="work"/> on a reader connection. A single statement sees one
     /// committed state; work that runs several statements and needs them consistent must open a
     /// transaction itself.</summary>

@@ -51,7 +51,14 @@ internal static class SqliteSchema
             PRIMARY KEY (grain_id, reminder_name));
 
         CREATE INDEX IF NOT EXISTS reminder_by_hash ON reminder (grain_hash);
+
+        -- One row, rewritten by readiness checks to prove that the file takes writes.
+        CREATE TABLE IF NOT EXISTS health_probe (
+            id INTEGER PRIMARY KEY,
+            written_at INTEGER NOT NULL);
         """;
+
+    public const string ProbeWrite = "INSERT OR REPLACE INTO health_probe (id, written_at) VALUES (1, CAST(strftime('%s', 'now') AS INTEGER))";
 
     public const string LargestEpoch = "SELECT COALESCE(MAX(epoch), 0) FROM stream_log";
 }

@@ -22,6 +22,9 @@ public static class GrainStreamEventsExtensions
     {
         builder.Services.AddGrainStreamEvents(name, configure);
         builder.Services.TryAddKeyedSingleton<IEventLog>(name, (sp, _) => new MemoryEventLog(sp.GetRequiredService<TimeProvider>()));
+        // The hubs' instruments; AddMetrics provides the meter factory where the host has none.
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<StreamHubMetrics>();
         return builder;
     }
 

@@ -15,7 +15,7 @@ namespace GrainStream.Streams;
 [Reentrant]
 [PreferLocalPlacement]
 [GrainType("gs-streamhub")]
-internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<EventStreamOptions> optionsMonitor, TimeProvider time, ILogger<StreamHubGrain> logger)
+internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<EventStreamOptions> optionsMonitor, TimeProvider time, StreamHubMetrics metrics, ILogger<StreamHubGrain> logger)
     : Grain, IStreamHubGrain
 {
     private readonly Dictionary<Guid, Subscriber> _subscribers = [];
@@ -91,6 +91,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
                 _pending.RemoveRange(0, count);
                 var events = new StreamEvent[count];
                 for (var i = 0; i < count; i++) events[i] = batch[i].Event;
+                var appendStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     await _log.AppendAsync(_streamId, events);
@@ -111,6 +112,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
                     }
                     return;
                 }
+                metrics.Committed(count, appendStarted);
                 foreach (var e in events) _cache.Add(e.Position.Sequence, e);
                 _committed = events[^1].Position.Sequence;
                 DeliverLive(events);

@@ -40,7 +40,7 @@ public sealed class SseHeartbeatTests
     {
         var options = new SseOptions { HeartbeatInterval = Interval };
         var clock = new ManualClock();
-        using var tracker = new SseConnectionTracker(Options.Create(options), clock, new RunningApplication());
+        using var tracker = new SseConnectionTracker(Options.Create(options), clock, new RunningApplication(), TestMetrics.Create());
         var streams = Enumerable.Range(0, 2 * SseConnectionTracker.Slots).Select(_ => Open(options)).ToArray();
         foreach (var stream in streams) Assert.True(tracker.Add(stream.Connection));
 

@@ -1,0 +1,64 @@
+using System.Net;
+using GrainStream.Tests.Support;
+
+namespace GrainStream.Tests.Api;
+
+/// <summary>Metrics at <c>/metrics</c> and the dashboard, on the embedded host.</summary>
+public sealed class ObservabilityTests(ApiFixture fixture) : IClassFixture<ApiFixture>
+{
+    private const string Connections = "grainstream_sse_connections";
+
+    private ApiHost Host => fixture.Host;
+
+    private async Task PostAsync(string room, string text)
+    {
+        using var response = await Host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ops", text });
+        await ApiHost.Read(response, HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task Metrics_are_prometheus_text_with_orleans_aspnetcore_and_sse_series_once_a_client_received_an_event()
+    {
+        var room = ApiHost.NewKey("metrics");
+        await using (var events = await SseClient.OpenAsync(Host.Client, $"/api/chat/rooms/{room}/events"))
+        {
+            await PostAsync(room, "hello");
+            Assert.Equal("message", (await events.NextAsync("the message")).EventType);
+        }
+
+        PrometheusText scrape = null!;
+        await Eventually.TrueAsync(async () =>
+        {
+            scrape = await PrometheusText.ScrapeAsync(Host.Client);
+            return scrape.Value("grainstream_sse_events_delivered_total") >= 1 && scrape.Samples("http_server_request_duration_seconds").Any();
+        }, "GrainStream's delivered counter and ASP.NET Core's request duration in /metrics");
+        Assert.NotEmpty(scrape.Samples("orleans_"));
+        Assert.Contains("# TYPE http_server_request_duration_seconds histogram", scrape.Text);
+        Assert.True(scrape.Value("grainstream_relay_events_received_total") >= 1, scrape.Text);
+        Assert.True(scrape.Value("grainstream_eventlog_append_duration_seconds_count") >= 1, scrape.Text);
+        Assert.NotNull(scrape.Value(Connections));
+    }
+
+    [Fact]
+    public async Task The_open_connections_gauge_counts_a_client_while_it_is_connected_and_returns_when_it_leaves()
+    {
+        // This host's streams only (the meter is scoped to its host), and this class's tests run one at a time.
+        var before = (await PrometheusText.ScrapeAsync(Host.Client)).Value(Connections) ?? 0;
+        var room = ApiHost.NewKey("gauge");
+        await using (var events = await SseClient.OpenAsync(Host.Client, $"/api/chat/rooms/{room}/events"))
+        {
+            await PostAsync(room, "here");
+            await events.NextAsync("the message");
+            await Eventually.TrueAsync(async () => (await PrometheusText.ScrapeAsync(Host.Client)).Value(Connections) == before + 1, "the gauge to count the client");
+        }
+        await Eventually.TrueAsync(async () => (await PrometheusText.ScrapeAsync(Host.Client)).Value(Connections) == before, "the gauge to return to its value");
+    }
+
+    [Fact]
+    public async Task The_dashboard_answers_in_the_embedded_mode()
+    {
+        using var response = await Host.Client.GetAsync("/dashboard/");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+}
