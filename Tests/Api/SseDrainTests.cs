@@ -19,7 +19,7 @@ public sealed partial class SseDrainTests
     {
         var options = Options.Create(new SseOptions { RetryMilliseconds = 3000, DrainReconnectSpread = TimeSpan.FromSeconds(10) });
         var lifetime = new StoppableLifetime();
-        using var tracker = new SseConnectionTracker(options, new ManualClock(), lifetime);
+        using var tracker = new SseConnectionTracker(options, new ManualClock(), lifetime, TestMetrics.Create());
         var pairs = new List<(System.Net.Sockets.Socket Server, System.Net.Sockets.Socket Client)>();
         var runs = new List<Task>();
         try
