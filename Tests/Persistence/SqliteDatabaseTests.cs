@@ -1,5 +1,6 @@
 using GrainStream.Persistence.Sqlite;
 using GrainStream.Streams;
+using GrainStream.Tests.Persistence.Specifications;
 using Orleans;
 using Orleans.Runtime;
 using Xunit;
@@ -148,7 +149,7 @@ public sealed class SqliteDatabaseTests : IDisposable
             {
                 state.State!.Messages = i;
                 await storage.WriteStateAsync("state", grain, state);
-                await log.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, i, 1, stream));
+                await log.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, i, 1, stream));
                 await reminders.UpsertRow(new ReminderEntry { GrainId = grain, ReminderName = "tick", StartAt = DateTime.UtcNow, Period = TimeSpan.FromSeconds(i) });
             }
         })));
@@ -184,10 +185,10 @@ public sealed class SqliteDatabaseTests : IDisposable
         var position = await logA.OpenAsync(stream);
         Assert.Equal(position, await logB.OpenAsync(stream));
 
-        await logA.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, 1, 2, stream));
+        await logA.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, 1, 2, stream));
 
-        await Assert.ThrowsAsync<EventLogConflictException>(() => logB.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, 1, 1, stream)));
-        await logB.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, 3, 1, stream));
+        await Assert.ThrowsAsync<EventLogConflictException>(() => logB.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, 1, 1, stream)));
+        await logB.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, 3, 1, stream));
         Assert.Equal(new EventLogPosition(position.Epoch, 1, 3), await logA.OpenAsync(stream));
     }
 
