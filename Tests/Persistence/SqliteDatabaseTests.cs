@@ -1,5 +1,6 @@
 using GrainStream.Persistence.Sqlite;
 using GrainStream.Streams;
+using GrainStream.Tests.Persistence.Specifications;
 using Orleans;
 using Orleans.Runtime;
 using Xunit;
@@ -81,7 +82,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         // many of: without the writer's own checkpoint the WAL would reach several megabytes.
         const long limit = 256 * 1024;
         using var database = _file.Open(options => options.WalSizeLimit = limit);
-        var storage = SqliteGrainStorageTests.Storage(database);
+        var storage = SqliteGrainStorageTests.StorageOn(database);
         var state = new GrainState<RoomState>(new RoomState { Topic = new string('x', 16 * 1024) });
         var largest = 0L;
 
@@ -103,7 +104,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         var room = GrainId.Create("chatroom", "lobby");
         using (var first = _file.Open())
         {
-            await SqliteGrainStorageTests.Storage(first).WriteStateAsync("state", room, new GrainState<RoomState>(new RoomState { Messages = 1 }));
+            await SqliteGrainStorageTests.StorageOn(first).WriteStateAsync("state", room, new GrainState<RoomState>(new RoomState { Messages = 1 }));
             await first.EnsureCreatedAsync();
         }
 
@@ -111,7 +112,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         await second.EnsureCreatedAsync();
 
         var read = new GrainState<RoomState>(new RoomState());
-        await SqliteGrainStorageTests.Storage(second).ReadStateAsync("state", room, read);
+        await SqliteGrainStorageTests.StorageOn(second).ReadStateAsync("state", room, read);
         Assert.True(read.RecordExists);
         Assert.Equal(1, read.State!.Messages);
     }
@@ -120,7 +121,7 @@ public sealed class SqliteDatabaseTests : IDisposable
     public async Task Concurrent_first_calls_create_the_schema_once()
     {
         using var database = _file.Open();
-        var storage = SqliteGrainStorageTests.Storage(database);
+        var storage = SqliteGrainStorageTests.StorageOn(database);
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => storage.WriteStateAsync("state", GrainId.Create("user", $"u{i}"), new GrainState<RoomState>(new RoomState())))));
 
@@ -137,7 +138,7 @@ public sealed class SqliteDatabaseTests : IDisposable
 
         var work = silos.SelectMany((database, silo) => Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
         {
-            var storage = SqliteGrainStorageTests.Storage(database);
+            var storage = SqliteGrainStorageTests.StorageOn(database);
             var log = new SqliteEventLog(database, TimeProvider.System);
             var reminders = new SqliteReminderTable(database);
             var grain = GrainId.Create("counter", $"{silo}-{worker}");
@@ -148,7 +149,7 @@ public sealed class SqliteDatabaseTests : IDisposable
             {
                 state.State!.Messages = i;
                 await storage.WriteStateAsync("state", grain, state);
-                await log.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, i, 1, stream));
+                await log.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, i, 1, stream));
                 await reminders.UpsertRow(new ReminderEntry { GrainId = grain, ReminderName = "tick", StartAt = DateTime.UtcNow, Period = TimeSpan.FromSeconds(i) });
             }
         })));
@@ -156,7 +157,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         await Task.WhenAll(work);
 
         // Everything either silo wrote is visible to the other.
-        var storageB = SqliteGrainStorageTests.Storage(siloB);
+        var storageB = SqliteGrainStorageTests.StorageOn(siloB);
         var logA = new SqliteEventLog(siloA, TimeProvider.System);
         var remindersA = new SqliteReminderTable(siloA);
         for (var silo = 0; silo < 2; silo++)
@@ -184,10 +185,10 @@ public sealed class SqliteDatabaseTests : IDisposable
         var position = await logA.OpenAsync(stream);
         Assert.Equal(position, await logB.OpenAsync(stream));
 
-        await logA.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, 1, 2, stream));
+        await logA.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, 1, 2, stream));
 
-        await Assert.ThrowsAsync<EventLogConflictException>(() => logB.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, 1, 1, stream)));
-        await logB.AppendAsync(stream, SqliteEventLogTests.Events(position.Epoch, 3, 1, stream));
+        await Assert.ThrowsAsync<EventLogConflictException>(() => logB.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, 1, 1, stream)));
+        await logB.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, 3, 1, stream));
         Assert.Equal(new EventLogPosition(position.Epoch, 1, 3), await logA.OpenAsync(stream));
     }
 
@@ -213,7 +214,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         await database.EnsureCreatedAsync();
         database.Dispose();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => SqliteGrainStorageTests.Storage(database).WriteStateAsync("state", GrainId.Create("user", "u"), new GrainState<RoomState>(new RoomState())));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => SqliteGrainStorageTests.StorageOn(database).WriteStateAsync("state", GrainId.Create("user", "u"), new GrainState<RoomState>(new RoomState())));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => new SqliteReminderTable(database).UpsertRow(new ReminderEntry { GrainId = GrainId.Create("user", "u"), ReminderName = "r" }));
     }
 

@@ -1,189 +1,42 @@
 using GrainStream.Persistence.Sqlite;
-using Orleans;
-using Orleans.Runtime;
-using Xunit;
+using GrainStream.Tests.Persistence.Specifications;
 
 namespace GrainStream.Tests.Persistence;
 
-public sealed class SqliteReminderTableTests : IDisposable
+/// <summary>The reminder table contract (<see cref="ReminderTableSpecification"/>) on a SQLite file,
+/// and what only SQLite does: starting creates the file, and reminders outlive it being reopened.</summary>
+public sealed class SqliteReminderTableTests : ReminderTableSpecification
 {
-    private static readonly GrainId Task1 = GrainId.Create("task", "t1");
-    private static readonly DateTime StartAt = new(2026, 5, 6, 7, 8, 9, DateTimeKind.Utc);
-
     private readonly TemporaryDatabaseFile _file = new();
-    private readonly SqliteDatabase _database;
-    private readonly SqliteReminderTable _table;
+    private SqliteDatabase _database = null!;
 
-    public SqliteReminderTableTests()
+    protected override Task CreateStoreAsync()
     {
         _database = _file.Open();
-        _table = new SqliteReminderTable(_database);
+        return Task.CompletedTask;
     }
 
-    public void Dispose()
+    protected override Task DisposeStoreAsync()
     {
-        _database.Dispose();
+        _database?.Dispose();
         _file.Dispose();
+        return Task.CompletedTask;
     }
 
-    private static ReminderEntry Entry(GrainId grainId, string name = "lease", TimeSpan? period = null)
-        => new() { GrainId = grainId, ReminderName = name, StartAt = StartAt, Period = period ?? TimeSpan.FromMinutes(1) };
+    protected override IReminderTable CreateTable() => new SqliteReminderTable(_database);
 
     [Fact]
     public async Task Starting_creates_the_database_file()
     {
-        await _table.StartAsync();
+        await Table.StartAsync();
 
         Assert.True(File.Exists(_file.FilePath));
     }
 
     [Fact]
-    public async Task Read_of_a_missing_reminder_returns_null()
-    {
-        Assert.Null(await _table.ReadRow(Task1, "lease"));
-        Assert.Empty((await _table.ReadRows(Task1)).Reminders);
-    }
-
-    [Fact]
-    public async Task Upsert_stores_the_reminder_and_returns_its_etag()
-    {
-        var etag = await _table.UpsertRow(Entry(Task1, period: TimeSpan.FromSeconds(90)));
-
-        var read = await _table.ReadRow(Task1, "lease");
-
-        Assert.NotNull(etag);
-        Assert.NotNull(read);
-        Assert.Equal(Task1, read.GrainId);
-        Assert.Equal("lease", read.ReminderName);
-        Assert.Equal(StartAt, read.StartAt);
-        Assert.Equal(DateTimeKind.Utc, read.StartAt.Kind);
-        Assert.Equal(TimeSpan.FromSeconds(90), read.Period);
-        Assert.Equal(etag, read.ETag);
-    }
-
-    [Fact]
-    public async Task Start_time_in_local_time_is_stored_as_the_same_instant_in_utc()
-    {
-        var local = StartAt.ToLocalTime();
-        var entry = Entry(Task1);
-        entry.StartAt = local;
-
-        await _table.UpsertRow(entry);
-
-        Assert.Equal(StartAt, (await _table.ReadRow(Task1, "lease"))!.StartAt);
-    }
-
-    [Fact]
-    public async Task Upsert_of_an_existing_reminder_replaces_it_with_a_new_etag()
-    {
-        var first = await _table.UpsertRow(Entry(Task1, period: TimeSpan.FromMinutes(1)));
-
-        var second = await _table.UpsertRow(Entry(Task1, period: TimeSpan.FromMinutes(5)));
-
-        Assert.NotEqual(first, second);
-        var rows = (await _table.ReadRows(Task1)).Reminders;
-        var row = Assert.Single(rows);
-        Assert.Equal(TimeSpan.FromMinutes(5), row.Period);
-        Assert.Equal(second, row.ETag);
-    }
-
-    [Fact]
-    public async Task Remove_with_the_current_etag_removes_the_reminder()
-    {
-        var etag = await _table.UpsertRow(Entry(Task1));
-
-        Assert.True(await _table.RemoveRow(Task1, "lease", etag!));
-
-        Assert.Null(await _table.ReadRow(Task1, "lease"));
-    }
-
-    [Fact]
-    public async Task Remove_with_a_stale_etag_is_refused_and_keeps_the_reminder()
-    {
-        var stale = await _table.UpsertRow(Entry(Task1));
-        var current = await _table.UpsertRow(Entry(Task1));
-
-        Assert.False(await _table.RemoveRow(Task1, "lease", stale!));
-
-        Assert.Equal(current, (await _table.ReadRow(Task1, "lease"))!.ETag);
-    }
-
-    [Fact]
-    public async Task Remove_of_a_missing_reminder_returns_false()
-    {
-        Assert.False(await _table.RemoveRow(Task1, "lease", "whatever"));
-    }
-
-    [Fact]
-    public async Task Reminders_are_kept_apart_by_grain_and_name()
-    {
-        await _table.UpsertRow(Entry(Task1, "lease"));
-        await _table.UpsertRow(Entry(Task1, "retry"));
-        await _table.UpsertRow(Entry(GrainId.Create("task", "t2"), "lease"));
-
-        var ofTask1 = (await _table.ReadRows(Task1)).Reminders;
-
-        Assert.Equal(["lease", "retry"], ofTask1.Select(r => r.ReminderName).Order());
-        Assert.All(ofTask1, r => Assert.Equal(Task1, r.GrainId));
-    }
-
-    [Fact]
-    public async Task ReadRows_of_a_range_returns_the_reminders_hashed_above_begin_up_to_and_including_end()
-    {
-        var hashes = await UpsertManyAsync(64);
-        var sorted = hashes.Values.Order().ToArray();
-        var low = sorted[10];
-        var high = sorted[50];
-
-        var rows = await _table.ReadRows(low, high);
-
-        // (low, high]: not the grain hashed exactly at low, but the one at high.
-        Assert.Equal(hashes.Where(h => h.Value > low && h.Value <= high).Select(h => h.Key).Order(), Names(rows));
-        Assert.Equal(40, rows.Reminders.Count);
-    }
-
-    [Fact]
-    public async Task ReadRows_of_a_range_that_wraps_around_returns_the_reminders_above_begin_or_up_to_end()
-    {
-        var hashes = await UpsertManyAsync(64);
-        var sorted = hashes.Values.Order().ToArray();
-        var begin = sorted[50];
-        var end = sorted[10];
-
-        var rows = await _table.ReadRows(begin, end);
-
-        Assert.Equal(hashes.Where(h => h.Value > begin || h.Value <= end).Select(h => h.Key).Order(), Names(rows));
-        Assert.Equal(13 + 11, rows.Reminders.Count);
-    }
-
-    [Fact]
-    public async Task ReadRows_of_a_range_that_begins_where_it_ends_returns_the_whole_ring()
-    {
-        var hashes = await UpsertManyAsync(16);
-        var begin = hashes.Values.Min();
-
-        Assert.Equal(16, (await _table.ReadRows(begin, begin)).Reminders.Count);
-        Assert.Equal(16, (await _table.ReadRows(0, 0)).Reminders.Count);
-    }
-
-    [Fact]
-    public async Task Hashes_in_the_upper_half_of_the_ring_are_stored_as_unsigned()
-    {
-        var hashes = await UpsertManyAsync(64);
-
-        var upperHalf = await _table.ReadRows(int.MaxValue, uint.MaxValue);
-
-        Assert.NotEmpty(upperHalf.Reminders);
-        Assert.Equal(hashes.Where(h => h.Value > int.MaxValue).Select(h => h.Key).Order(), Names(upperHalf));
-        // Wrapping from the top of the ring: nothing above uint.MaxValue, so [0, int.MaxValue].
-        var lowerHalf = await _table.ReadRows(uint.MaxValue, int.MaxValue);
-        Assert.Equal(64, lowerHalf.Reminders.Count + upperHalf.Reminders.Count);
-    }
-
-    [Fact]
     public async Task Reminders_survive_reopening_the_database_file()
     {
-        var etag = await _table.UpsertRow(Entry(Task1, period: TimeSpan.FromMinutes(2)));
+        var etag = await Table.UpsertRow(Entry(Task1, period: TimeSpan.FromMinutes(2)));
         _database.Dispose();
 
         using var reopened = _file.Open();
@@ -198,30 +51,4 @@ public sealed class SqliteReminderTableTests : IDisposable
         var hash = Task1.GetUniformHashCode();
         Assert.Single((await table.ReadRows(hash - 1, hash)).Reminders);
     }
-
-    [Fact]
-    public async Task Clearing_the_table_removes_every_reminder()
-    {
-        await UpsertManyAsync(8);
-
-        await _table.TestOnlyClearTable();
-
-        Assert.Empty((await _table.ReadRows(0, 0)).Reminders);
-    }
-
-    /// <summary>Registers a reminder on each of <paramref name="count"/> grains; their names by hash.</summary>
-    private async Task<Dictionary<string, uint>> UpsertManyAsync(int count)
-    {
-        var hashes = new Dictionary<string, uint>();
-        for (var i = 0; i < count; i++)
-        {
-            var grain = GrainId.Create("task", $"t{i}");
-            await _table.UpsertRow(Entry(grain, $"r{i}"));
-            hashes.Add($"r{i}", grain.GetUniformHashCode());
-        }
-        Assert.Equal(count, hashes.Values.Distinct().Count());
-        return hashes;
-    }
-
-    private static IEnumerable<string> Names(ReminderTableData rows) => rows.Reminders.Select(r => r.ReminderName).Order();
 }

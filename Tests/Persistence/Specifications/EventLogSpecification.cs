@@ -1,0 +1,359 @@
+using GrainStream.Streams;
+
+namespace GrainStream.Tests.Persistence.Specifications;
+
+/// <summary>The contract of a stream's event log (<see cref="IEventLog"/>), stated once for every
+/// provider. A class per provider derives from it, supplies a fresh store for each test (xunit makes
+/// one instance per test), keeping <see cref="Retention"/> events a stream, and adds the tests only its
+/// provider can answer.</summary>
+public abstract class EventLogSpecification : IAsyncLifetime
+{
+    /// <summary>How many events a stream keeps in the store of each test.</summary>
+    protected const int Retention = 100;
+
+    protected static readonly StreamId Lobby = StreamIds.Create("chat", "lobby");
+
+    private IEventLog? _log;
+
+    /// <summary>The log under test, on the test's store, its epochs from the system clock.</summary>
+    protected IEventLog Log => _log ?? throw new InvalidOperationException("Not initialised.");
+
+    /// <summary>Creates the test's empty store, keeping <see cref="Retention"/> events a stream.</summary>
+    protected abstract Task CreateStoreAsync();
+
+    /// <summary>Releases the test's store and whatever the test opened on it.</summary>
+    protected abstract Task DisposeStoreAsync();
+
+    /// <summary>A log on the test's store whose new epochs come from <paramref name="clock"/>.</summary>
+    protected abstract IEventLog CreateLog(TimeProvider clock);
+
+    /// <summary>A log on the test's store that keeps <paramref name="maxEventsPerStream"/> events a stream
+    /// (on a database instance of its own, released with the store).</summary>
+    protected abstract IEventLog CreateLogKeeping(int maxEventsPerStream);
+
+    /// <summary>Removes every stream's log row (epoch and range) by hand, as an operator (or a bug) outside the log would.</summary>
+    protected abstract Task RemoveStreamLogsByHandAsync();
+
+    /// <summary>Removes every stored event by hand, as an operator (or a bug) outside the log would.</summary>
+    protected abstract Task RemoveEventsByHandAsync();
+
+    /// <summary>How many events the store holds, of every stream.</summary>
+    protected abstract Task<long> StoredEventCountAsync();
+
+    async Task IAsyncLifetime.InitializeAsync()
+    {
+        await CreateStoreAsync();
+        _log = CreateLog(TimeProvider.System);
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeStoreAsync();
+
+    /// <summary>Events <paramref name="firstSequence"/>, +1, … of <paramref name="stream"/> (default the lobby), named <paramref name="name"/>.</summary>
+    internal static StreamEvent[] Events(long epoch, long firstSequence, int count, StreamId? stream = null, string name = "message")
+        => Enumerable.Range(0, count)
+            .Select(i => new StreamEvent(
+                stream ?? Lobby,
+                new EventPosition(epoch, firstSequence + i),
+                name,
+                DateTimeOffset.UtcNow,
+                System.Text.Encoding.UTF8.GetBytes($$"""{"n":{{firstSequence + i}}}""")))
+            .ToArray();
+
+    [Fact]
+    public async Task Opening_creates_an_empty_log_starting_at_sequence_one()
+    {
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var position = await Log.OpenAsync(Lobby);
+
+        Assert.True(position.Epoch >= before, $"epoch {position.Epoch} is older than the clock ({before})");
+        Assert.Equal(1, position.FirstSequence);
+        Assert.Equal(0, position.LastSequence);
+    }
+
+    [Fact]
+    public async Task A_new_streams_epoch_is_the_creators_clock_in_unix_milliseconds()
+    {
+        // Far ahead of every other test's clock, so no epoch handed out earlier in the process is larger.
+        var now = new DateTimeOffset(2900, 1, 2, 3, 4, 5, 678, TimeSpan.Zero);
+        var log = CreateLog(new ManualTimeProvider(now));
+
+        var position = await log.OpenAsync(StreamIds.Create("chat", "future"));
+
+        Assert.Equal(now.ToUnixTimeMilliseconds(), position.Epoch);
+    }
+
+    [Fact]
+    public async Task Streams_created_in_the_same_millisecond_get_different_epochs()
+    {
+        var log = CreateLog(new ManualTimeProvider(DateTimeOffset.UtcNow));
+
+        var first = await log.OpenAsync(StreamIds.Create("chat", "a"));
+        var second = await log.OpenAsync(StreamIds.Create("chat", "b"));
+
+        Assert.True(second.Epoch > first.Epoch);
+    }
+
+    [Fact]
+    public async Task Opening_an_existing_stream_reports_its_position_unchanged()
+    {
+        var opened = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(opened.Epoch, 1, 3));
+
+        var again = await Log.OpenAsync(Lobby);
+
+        Assert.Equal(new EventLogPosition(opened.Epoch, 1, 3), again);
+    }
+
+    [Fact]
+    public async Task A_recreated_stream_gets_a_larger_epoch_and_none_of_the_old_events()
+    {
+        // A clock that stands still: the new epoch cannot come from time having passed.
+        var log = CreateLog(new ManualTimeProvider(DateTimeOffset.UtcNow));
+        var opened = await log.OpenAsync(Lobby);
+        await log.AppendAsync(Lobby, Events(opened.Epoch, 1, 3));
+        await RemoveStreamLogsByHandAsync();
+
+        var recreated = await log.OpenAsync(Lobby);
+
+        Assert.True(recreated.Epoch > opened.Epoch);
+        Assert.Equal(0, recreated.LastSequence);
+        Assert.Empty(await log.ReadAsync(Lobby, 0, 100));
+        Assert.Equal(0L, await StoredEventCountAsync());
+    }
+
+    [Fact]
+    public async Task Appended_events_read_back_with_their_position_name_timestamp_and_payload()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        var timestamp = new DateTimeOffset(2025, 6, 7, 8, 9, 10, TimeSpan.FromHours(2)).AddTicks(1234567);
+        var payload = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        var framed = new byte[payload.Length + 8];
+        payload.CopyTo(framed, 4);
+        StreamEvent[] written =
+        [
+            new(Lobby, new EventPosition(position.Epoch, 1), "message", timestamp, payload),
+            new(Lobby, new EventPosition(position.Epoch, 2), "joined", timestamp.AddSeconds(1), framed.AsMemory(4, payload.Length)),
+            new(Lobby, new EventPosition(position.Epoch, 3), "empty", timestamp.AddSeconds(2), ReadOnlyMemory<byte>.Empty),
+        ];
+
+        await Log.AppendAsync(Lobby, written);
+        var read = await Log.ReadAsync(Lobby, 0, 10);
+
+        Assert.Equal(written.Length, read.Count);
+        for (var i = 0; i < written.Length; i++)
+        {
+            Assert.Equal(Lobby, read[i].StreamId);
+            Assert.Equal(written[i].Position, read[i].Position);
+            Assert.Equal(written[i].EventName, read[i].EventName);
+            Assert.Equal(written[i].Timestamp, read[i].Timestamp);
+            Assert.Equal(written[i].Timestamp.UtcTicks, read[i].Timestamp.UtcTicks);
+            Assert.Equal(written[i].Payload.ToArray(), read[i].Payload.ToArray());
+        }
+        Assert.Equal(new EventLogPosition(position.Epoch, 1, 3), await Log.OpenAsync(Lobby));
+    }
+
+    [Fact]
+    public async Task Reads_return_the_events_after_the_given_sequence_oldest_first()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 4));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 5, 6));
+
+        var read = await Log.ReadAsync(Lobby, 3, 100);
+
+        Assert.Equal([4L, 5, 6, 7, 8, 9, 10], read.Select(e => e.Position.Sequence));
+        Assert.Empty(await Log.ReadAsync(Lobby, 10, 100));
+    }
+
+    [Fact]
+    public async Task Reads_return_at_most_max_count_events()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 10));
+
+        Assert.Equal([3L, 4, 5], (await Log.ReadAsync(Lobby, 2, 3)).Select(e => e.Position.Sequence));
+        Assert.Empty(await Log.ReadAsync(Lobby, 0, 0));
+    }
+
+    [Fact]
+    public async Task Reading_a_stream_without_a_log_returns_nothing()
+    {
+        Assert.Empty(await Log.ReadAsync(StreamIds.Create("chat", "nobody"), 0, 100));
+    }
+
+    [Fact]
+    public async Task Streams_keep_separate_logs()
+    {
+        var a = StreamIds.Create("chat", "a");
+        var b = StreamIds.Create("chat", "b");
+        var positionA = await Log.OpenAsync(a);
+        var positionB = await Log.OpenAsync(b);
+
+        await Log.AppendAsync(a, Events(positionA.Epoch, 1, 2, a));
+        await Log.AppendAsync(b, Events(positionB.Epoch, 1, 3, b));
+
+        Assert.All(await Log.ReadAsync(a, 0, 100), e => Assert.Equal(a, e.StreamId));
+        Assert.Equal(2, (await Log.ReadAsync(a, 0, 100)).Count);
+        Assert.Equal(3, (await Log.ReadAsync(b, 0, 100)).Count);
+        Assert.Equal(2, (await Log.OpenAsync(a)).LastSequence);
+    }
+
+    [Fact]
+    public async Task An_append_that_skips_a_sequence_is_refused_and_appends_nothing()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 2));
+
+        var error = await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(Lobby, Events(position.Epoch, 4, 1)));
+
+        Assert.Contains("chat/lobby", error.Message);
+        Assert.Contains("next must be 3", error.Message);
+        Assert.Equal(2L, await StoredEventCountAsync());
+        Assert.Equal(new EventLogPosition(position.Epoch, 1, 2), await Log.OpenAsync(Lobby));
+    }
+
+    [Fact]
+    public async Task An_append_that_repeats_a_sequence_is_refused_and_appends_nothing()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 2));
+
+        var error = await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(Lobby, Events(position.Epoch, 2, 3)));
+
+        Assert.Contains("chat/lobby", error.Message);
+        Assert.Contains("next must be 3", error.Message);
+        Assert.Equal([1L, 2], (await Log.ReadAsync(Lobby, 0, 100)).Select(e => e.Position.Sequence));
+        Assert.Equal(2L, await StoredEventCountAsync());
+        Assert.Equal(new EventLogPosition(position.Epoch, 1, 2), await Log.OpenAsync(Lobby));
+    }
+
+    [Fact]
+    public async Task An_append_with_another_epoch_is_refused()
+    {
+        var position = await Log.OpenAsync(Lobby);
+
+        var error = await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(Lobby, Events(position.Epoch - 1, 1, 1)));
+
+        Assert.Contains("epoch", error.Message);
+        Assert.Empty(await Log.ReadAsync(Lobby, 0, 100));
+        Assert.Equal(0L, await StoredEventCountAsync());
+    }
+
+    [Fact]
+    public async Task An_append_to_a_stream_never_opened_is_refused()
+    {
+        var never = StreamIds.Create("chat", "never");
+
+        await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(never, Events(1, 1, 1, never)));
+
+        Assert.Equal(0L, await StoredEventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_batch_with_a_gap_is_refused_and_appends_nothing()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        StreamEvent[] batch = [.. Events(position.Epoch, 1, 2), .. Events(position.Epoch, 4, 1)];
+
+        await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(Lobby, batch));
+
+        Assert.Empty(await Log.ReadAsync(Lobby, 0, 100));
+        Assert.Equal(0L, await StoredEventCountAsync());
+        Assert.Equal(0, (await Log.OpenAsync(Lobby)).LastSequence);
+    }
+
+    [Fact]
+    public async Task An_append_of_events_of_another_stream_is_an_argument_error()
+    {
+        var position = await Log.OpenAsync(Lobby);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Lobby, Events(position.Epoch, 1, 1, StreamIds.Create("chat", "elsewhere"))));
+    }
+
+    [Fact]
+    public async Task A_batch_of_a_thousand_events_is_appended_whole()
+    {
+        var log = CreateLogKeeping(10_000);
+        var position = await log.OpenAsync(Lobby);
+
+        await log.AppendAsync(Lobby, Events(position.Epoch, 1, 1000));
+
+        Assert.Equal(new EventLogPosition(position.Epoch, 1, 1000), await log.OpenAsync(Lobby));
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => (long)i), (await log.ReadAsync(Lobby, 0, 2000)).Select(e => e.Position.Sequence));
+    }
+
+    [Fact]
+    public async Task Retention_trims_the_oldest_events_in_bulk_once_past_a_tenth_over_the_limit()
+    {
+        // Retention 100: trimming waits until the log holds more than 110, then cuts back to 100.
+        var position = await Log.OpenAsync(Lobby);
+        for (var sequence = 1; sequence <= 110; sequence += 10) await Log.AppendAsync(Lobby, Events(position.Epoch, sequence, 10));
+
+        Assert.Equal(new EventLogPosition(position.Epoch, 1, 110), await Log.OpenAsync(Lobby));
+
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 111, 1));
+
+        Assert.Equal(new EventLogPosition(position.Epoch, 12, 111), await Log.OpenAsync(Lobby));
+        Assert.Equal(Enumerable.Range(12, Retention).Select(i => (long)i), (await Log.ReadAsync(Lobby, 0, 1000)).Select(e => e.Position.Sequence));
+        Assert.Equal(Retention, await StoredEventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_trimmed_stream_whose_events_are_removed_by_hand_keeps_its_last_sequence()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 111));
+        await RemoveEventsByHandAsync();
+
+        Assert.Equal(new EventLogPosition(position.Epoch, 12, 111), await Log.OpenAsync(Lobby));
+        await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(Lobby, Events(position.Epoch, 1, 1)));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 112, 1));
+    }
+
+    [Fact]
+    public async Task A_batch_larger_than_the_retention_keeps_only_its_newest_events()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 5));
+
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 6, 300));
+
+        Assert.Equal(new EventLogPosition(position.Epoch, 206, 305), await Log.OpenAsync(Lobby));
+        Assert.Equal(Enumerable.Range(206, Retention).Select(i => (long)i), (await Log.ReadAsync(Lobby, 0, 1000)).Select(e => e.Position.Sequence));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 306, 1));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_to_many_streams_all_succeed()
+    {
+        var streams = Enumerable.Range(0, 16).Select(i => StreamIds.Create("chat", $"room{i}")).ToArray();
+
+        await Task.WhenAll(streams.Select(stream => Task.Run(async () =>
+        {
+            var position = await Log.OpenAsync(stream);
+            for (var sequence = 1; sequence <= 50; sequence += 5) await Log.AppendAsync(stream, Events(position.Epoch, sequence, 5, stream));
+        })));
+
+        foreach (var stream in streams) Assert.Equal(50, (await Log.OpenAsync(stream)).LastSequence);
+    }
+
+    [Fact]
+    public async Task Non_ascii_long_and_empty_stream_keys_and_namespaces_are_stored_as_given()
+    {
+        // Namespaces and keys are stored as the UTF-8 Orleans holds them; an empty one is empty text, not NULL.
+        StreamId[] streams = [StreamIds.Create("chat", "café-ünïcødé-日本"), StreamIds.Create("chat", new string('k', 400) + "é"), StreamIds.Create("chat", new string('x', 3000)), StreamIds.Create("chat", ""), StreamIds.Create("", "no-namespace")];
+        foreach (var stream in streams)
+        {
+            var position = await Log.OpenAsync(stream);
+            await Log.AppendAsync(stream, Events(position.Epoch, 1, 2, stream));
+        }
+
+        foreach (var stream in streams)
+        {
+            Assert.Equal(2, (await Log.OpenAsync(stream)).LastSequence);
+            Assert.Equal([1L, 2L], (await Log.ReadAsync(stream, 0, 10)).Select(e => e.Position.Sequence));
+        }
+        Assert.Empty(await Log.ReadAsync(StreamIds.Create("chat", "cafe-unicode-日本"), 0, 10));
+    }
+}
