@@ -1,5 +1,6 @@
 using GrainStream.Api.Endpoints;
 using GrainStream.Api.Errors;
+using GrainStream.Api.Limits;
 using GrainStream.Api.Validation;
 
 namespace GrainStream.Api.Hosting;
@@ -18,14 +19,19 @@ public static class ApiApplicationExtensions
         app.UseRouting();
         // After routing, so that it can let event streams pass untouched.
         app.UseMiddleware<BareStatusProblems>();
+        // After routing too: it applies the endpoints' policy (POSTs only) and lets the rest through untouched.
+        app.UseRateLimiter();
 
         app.MapOpenApi();
         app.MapHealthEndpoints();
 
-        // Keys are checked for every endpoint under /api, request shapes for those that take one.
+        // Keys are checked for every endpoint under /api, request shapes for those that take one,
+        // then the client's share of event streams; every POST is rate-limited per client.
         var api = app.MapGroup("/api")
             .AddEndpointFilter<KeyValidationFilter>()
-            .AddEndpointFilterFactory(RequestValidationFilter.Create);
+            .AddEndpointFilterFactory(RequestValidationFilter.Create)
+            .AddEndpointFilterFactory(SseAdmissionFilter.Create)
+            .RateLimitPosts();
         api.MapChatEndpoints();
         api.MapStockEndpoints();
         api.MapTaskEndpoints();

@@ -1,5 +1,6 @@
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Errors;
+using GrainStream.Api.Limits;
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
 using GrainStream.Grains;
@@ -33,12 +34,19 @@ public static class ApiServiceCollectionExtensions
         // Body binding failures (malformed JSON, wrong content type, missing body) throw
         // BadHttpRequestException, which ProblemMapping turns into a problem with the reason.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>
+        {
+            kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes;
+            kestrel.Limits.MaxConcurrentConnections = api.Value.MaxConcurrentConnections > 0 ? api.Value.MaxConcurrentConnections : null;
+        });
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<ApiOptions>>((sockets, api) => sockets.UnsafePreferInlineScheduling = api.Value.InlineSocketScheduling);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
         services.AddExceptionHandler<ProblemMapping>();
         services.AddOpenApi();
+
+        services.AddPostRateLimiting();
+        services.AddSingleton<SseClientLimiter>();
 
         services.AddSingleton<SseConnectionTracker>();
         services.AddSingleton<StreamRelayHub>();
