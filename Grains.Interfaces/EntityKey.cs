@@ -7,8 +7,9 @@ namespace GrainStream.Grains;
 /// <c>A-Z a-z 0-9 . _ -</c>, and never <c>.</c> or <c>..</c>.</summary>
 public static partial class EntityKey
 {
-    /// <summary>The pattern, for documentation and OpenAPI.</summary>
-    public const string Pattern = "^[A-Za-z0-9._-]{1,128}$";
+    /// <summary>The pattern, for documentation and OpenAPI. Ends with <c>\z</c>, not <c>$</c>: in .NET
+    /// <c>$</c> also matches before a final line feed, so <c>alice\n</c> would pass.</summary>
+    public const string Pattern = @"^[A-Za-z0-9._-]{1,128}\z";
 
     /// <summary>True when <paramref name="key"/> is a valid key.</summary>
     public static bool IsValid([NotNullWhen(true)] string? key) => key is not null && key is not "." and not ".." && KeyRegex().IsMatch(key);

@@ -1,6 +1,7 @@
 using GrainStream.Api.Diagnostics;
 using GrainStream.Api.Endpoints;
 using GrainStream.Api.Errors;
+using GrainStream.Api.Limits;
 using GrainStream.Api.Validation;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
@@ -24,16 +25,21 @@ public static class ApiApplicationExtensions
         app.UseRouting();
         // After routing, so that it can let event streams pass untouched.
         app.UseMiddleware<BareStatusProblems>();
+        // After routing too: it applies the endpoints' policy (POSTs only) and lets the rest through untouched.
+        app.UseRateLimiter();
 
         app.MapOpenApi();
         app.MapHealthEndpoints();
         app.MapPrometheusScrapingEndpoint();
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard");
 
-        // Keys are checked for every endpoint under /api, request shapes for those that take one.
+        // Keys are checked for every endpoint under /api, request shapes for those that take one,
+        // then the client's share of event streams; every POST is rate-limited per client.
         var api = app.MapGroup("/api")
             .AddEndpointFilter<KeyValidationFilter>()
-            .AddEndpointFilterFactory(RequestValidationFilter.Create);
+            .AddEndpointFilterFactory(RequestValidationFilter.Create)
+            .AddEndpointFilterFactory(SseAdmissionFilter.Create)
+            .RateLimitPosts();
         api.MapChatEndpoints();
         api.MapStockEndpoints();
         api.MapTaskEndpoints();

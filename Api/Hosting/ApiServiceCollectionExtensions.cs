@@ -1,6 +1,7 @@
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Diagnostics;
 using GrainStream.Api.Errors;
+using GrainStream.Api.Limits;
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
 using GrainStream.Grains;
@@ -36,7 +37,11 @@ public static class ApiServiceCollectionExtensions
         // Body binding failures (malformed JSON, wrong content type, missing body) throw
         // BadHttpRequestException, which ProblemMapping turns into a problem with the reason.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>
+        {
+            kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes;
+            kestrel.Limits.MaxConcurrentConnections = api.Value.MaxConcurrentConnections > 0 ? api.Value.MaxConcurrentConnections : null;
+        });
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<ApiOptions>>((sockets, api) => sockets.UnsafePreferInlineScheduling = api.Value.InlineSocketScheduling);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
@@ -46,6 +51,8 @@ public static class ApiServiceCollectionExtensions
         // Orleans', ASP.NET Core's and GrainStream's meters, scraped at /metrics.
         builder.AddGrainStreamMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
         services.TryAddSingleton<GrainStreamMetrics>();
+        services.AddPostRateLimiting();
+        services.AddSingleton<SseClientLimiter>();
 
         services.AddSingleton<SseConnectionTracker>();
         services.AddSingleton<StreamRelayHub>();

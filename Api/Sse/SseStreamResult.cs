@@ -1,6 +1,7 @@
 using System.Reflection;
 using GrainStream.Api.Diagnostics;
 using GrainStream.Api.Errors;
+using GrainStream.Api.Limits;
 using GrainStream.Api.Presence;
 using GrainStream.Streams;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -39,6 +40,7 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
     private readonly IDisposable?[]? _registrations;
     private StreamRelayHub? _hub;
     private SseConnectionTracker? _tracker;
+    private SseClientSlot? _slot;
 
     /// <summary>Follows <paramref name="subscriptions"/>; several require a <paramref name="cursor"/>.
     /// <paramref name="announcePosition"/> (default: when the client gave no position) sends the
@@ -68,7 +70,23 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
     /// <summary>A stream of one event that then ends (a finished task's final status).</summary>
     public static SseStreamResult Final(SseFrame frame) => new(frame);
 
+    /// <summary>Holds the client's admission (<see cref="SseAdmissionFilter"/>) until the stream ends.</summary>
+    public void Hold(SseClientSlot slot) => _slot = slot;
+
     public Task ExecuteAsync(HttpContext httpContext)
+    {
+        try
+        {
+            return Execute(httpContext);
+        }
+        catch
+        {
+            _slot?.Release();
+            throw;
+        }
+    }
+
+    private Task Execute(HttpContext httpContext)
     {
         var services = httpContext.RequestServices;
         var options = services.GetRequiredService<IOptions<SseOptions>>().Value;
@@ -90,11 +108,18 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
         return starting.Result ? connection.RunAsync(this) : Task.CompletedTask;
     }
 
-    private static async Task WriteFinalAsync(SseConnection connection, SseFrame final)
+    private async Task WriteFinalAsync(SseConnection connection, SseFrame final)
     {
-        connection.Start();
-        connection.Write(final);
-        await connection.FlushAsync().ConfigureAwait(false);
+        try
+        {
+            connection.Start();
+            connection.Write(final);
+            await connection.FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _slot?.Release();
+        }
     }
 
     private async Task RunAfterStartAsync(Task<bool> starting, SseConnection connection)
@@ -164,6 +189,7 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
 
     private void Detach(SseConnection connection)
     {
+        _slot?.Release();
         _tracker?.Remove(connection);
         if (_registrations is not null)
         {

@@ -22,6 +22,11 @@ public sealed class ChatOptions
     /// so this must stay well below the history's retention. Default 64; 1 writes on every post.</summary>
     public int MessagesPerStateWrite { get; set; } = 64;
 
+    /// <summary>Users whose read receipts a room keeps: a receipt from one more user forgets the user
+    /// whose receipt moved least recently (the state, written whole on every receipt, and the
+    /// summary, which lists them all, stay small however many users pass through). Default 1,000.</summary>
+    public int MaxReadReceipts { get; set; } = 1000;
+
     /// <summary>Events read per round trip when a room rebuilds itself from its stream history. Default 1,000.</summary>
     public int HistoryReadBatch { get; set; } = 1000;
 

@@ -123,10 +123,14 @@ public class ChatRoomGrain(
         if (upTo < 0 || upTo > last) throw new ArgumentException($"upTo must be a message id between 0 and the room's last id ({last}).", nameof(upTo));
 
         var receipts = state.State.ReadReceipts;
-        var upToNow = receipts.TryGetValue(user, out var previous) ? Math.Max(previous, upTo) : upTo;
-        if (upToNow != previous || !receipts.ContainsKey(user))
+        var known = receipts.TryGetValue(user, out var previous);
+        var upToNow = known ? Math.Max(previous, upTo) : upTo;
+        if (!known || upToNow != previous)
         {
-            receipts[user] = upToNow;
+            // Moved to the end: the most recent; the least recent goes once there are too many.
+            receipts.Remove(user);
+            receipts.Add(user, upToNow);
+            while (receipts.Count > Math.Max(1, _options.MaxReadReceipts)) receipts.RemoveAt(0);
             await WriteStateAsync();
         }
         var receipt = new ReadReceipt(user, upToNow, time.GetUtcNow());

@@ -13,6 +13,7 @@ public sealed class ChatRoomState
     /// <summary>The stream incarnation the ids refer to; 0 before the first read.</summary>
     public long Epoch { get; set; }
 
-    /// <summary>Each user's last read message id.</summary>
-    public Dictionary<string, long> ReadReceipts { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Each user's last read message id, the receipt that moved least recently first (the
+    /// order the room forgets them in beyond <see cref="ChatOptions.MaxReadReceipts"/>; JSON keeps it).</summary>
+    public OrderedDictionary<string, long> ReadReceipts { get; set; } = new(StringComparer.Ordinal);
 }

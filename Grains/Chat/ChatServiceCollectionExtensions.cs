@@ -12,7 +12,8 @@ public static class ChatServiceCollectionExtensions
     {
         services.AddOptions<ChatOptions>()
             .Bind(configuration.GetSection(ChatOptions.SectionName))
-            .Validate(o => o.MessageCacheSize > 0 && o.IdempotencyWindow > 0 && o.HistoryReadBatch > 0, "Chat:MessageCacheSize, Chat:IdempotencyWindow and Chat:HistoryReadBatch must be positive.")
+            .Validate(o => o.MessageCacheSize > 0 && o.IdempotencyWindow > 0 && o.HistoryReadBatch > 0 && o.MaxReadReceipts > 0,
+                "Chat:MessageCacheSize, Chat:IdempotencyWindow, Chat:HistoryReadBatch and Chat:MaxReadReceipts must be positive.")
             .Validate(o => o.PresenceSweepInterval > TimeSpan.Zero && o.MaxPresenceLease > TimeSpan.Zero, "Chat:PresenceSweepInterval and Chat:MaxPresenceLease must be positive.")
             .ValidateOnStart();
         services.AddGrainStreamJson(ChatStateJsonContext.Default);

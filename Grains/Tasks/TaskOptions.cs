@@ -12,6 +12,12 @@ public sealed class TaskOptions
     /// <summary>Attempts of a task whose creator names none. Default 3.</summary>
     public int DefaultMaxAttempts { get; set; } = 3;
 
+    /// <summary>Tasks a queue holds, waiting or leased; creating one more is refused with
+    /// <see cref="InvalidOperationException"/> (the API's 409), as a full message queue refuses
+    /// (<c>Queues:MaxDepth</c>). A task already in the queue, going back after a failed attempt or
+    /// an expired lease, is never refused. Default 10,000, the message queues' depth.</summary>
+    public int MaxQueueDepth { get; set; } = 10_000;
+
     /// <summary>Runs the in-process worker for the <c>demo.*</c> task types. Default true.</summary>
     public bool DemoWorker { get; set; } = true;
 

@@ -44,9 +44,15 @@ public sealed class TaskQueueGrain(
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         ArgumentException.ThrowIfNullOrEmpty(type);
+        var waiting = Pending.Exists(p => p.Id == taskId);
+        if (!waiting && !Leases.ContainsKey(taskId) && Pending.Count + Leases.Count >= _options.MaxQueueDepth)
+        {
+            // Only new tasks are refused: one coming back from a lease is already counted.
+            throw new InvalidOperationException($"Task queue '{this.GetPrimaryKeyString()}' is full: it holds {_options.MaxQueueDepth} tasks.");
+        }
         // Back in the queue means no longer leased; a task already waiting keeps its place.
         var changed = Leases.Remove(taskId);
-        if (!Pending.Exists(p => p.Id == taskId))
+        if (!waiting)
         {
             Pending.Add(new PendingTask { Id = taskId, Type = type });
             changed = true;

@@ -6,8 +6,8 @@ namespace GrainStream.Grains.Tasks;
 /// naming the field (the API turns them into 400 problems).</summary>
 public static partial class TaskRules
 {
-    /// <summary>The pattern of a task type.</summary>
-    public const string TypePattern = "^[A-Za-z0-9._-]{1,128}$";
+    /// <summary>The pattern of a task type; <c>\z</c> rather than <c>$</c>, which would let a final line feed through.</summary>
+    public const string TypePattern = @"^[A-Za-z0-9._-]{1,128}\z";
 
     /// <summary>The fewest attempts a task may have.</summary>
     public const int MinAttempts = 1;

@@ -13,7 +13,9 @@ public static class TasksServiceCollectionExtensions
     public static IServiceCollection AddTaskGrains(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.SectionName));
+        services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.SectionName))
+            .Validate(o => o.MaxQueueDepth > 0, "Tasks:MaxQueueDepth must be positive.")
+            .ValidateOnStart();
         services.AddGrainStreamJson(TaskStateJsonContext.Default);
         services.AddHostedService<DemoTaskWorker>();
         return services;
