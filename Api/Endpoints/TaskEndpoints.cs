@@ -54,11 +54,14 @@ internal static class TaskEndpoints
     {
         if (!LastEventId.TryReadToken(request, out var resume, out var problem)) return problem;
         var streamId = TaskStreams.Task(id);
-        // The position before the status is read: joining from it cannot miss a terminal status
-        // published in between (which would leave the stream open forever).
+        // An unknown task is a 404 before its stream is touched: opening a stream writes its log
+        // row for good, and a GET must not leave that behind.
+        var job = cluster.GetGrain<ITaskJobGrain>(id);
+        if (await job.Get() is null) return NotFound(id);
+        // The position before the status is read again: joining from it cannot miss a terminal
+        // status published in between (which would leave the stream open forever).
         var last = await cluster.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(streamId).GetLastPositionAsync();
-        var view = await cluster.GetGrain<ITaskJobGrain>(id).Get();
-        if (view is null) return NotFound(id);
+        var view = (await job.Get())!;
         if (!view.IsTerminal) return new SseStreamResult([new SseSubscription(streamId, resume ?? last)], announcePosition: resume is null);
         if (resume is { } seen)
         {
