@@ -2,12 +2,8 @@ using GrainStream.Persistence.Postgres;
 using GrainStream.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Orleans;
 using Orleans.Hosting;
-using Orleans.Providers;
-using Orleans.Runtime.Hosting;
 using Orleans.Serialization.Serializers;
-using Orleans.Storage;
 
 namespace GrainStream.Persistence;
 
@@ -47,31 +43,16 @@ public static class PostgresSiloBuilderExtensions
         // The clustering registers the silo's real fence (with AddSingleton, before this); only without it are writes unfenced.
         services.TryAddSingleton<PostgresSiloFence>(_ => PostgresSiloFence.None);
 
-        // Storage and reminders once, however many stream providers call this.
-        if (!services.Any(service => service.ServiceType == typeof(PostgresGrainStorage)))
-        {
-            services.AddSingleton(sp => new PostgresGrainStorage(
+        ProviderRegistration.Add(services, StorageName,
+            sp => new PostgresGrainStorage(
                 sp.GetRequiredService<PostgresDatabase>(),
                 sp.GetRequiredService<EventPayloadSerializer>(),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<PostgresSiloFence>(),
-                sp.GetService<IActivatorProvider>()));
-            // Orleans' own helper: keyed IGrainStorage, plus the unkeyed default for the default name.
-            services.AddGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, (sp, _) => sp.GetRequiredService<PostgresGrainStorage>());
-            services.AddGrainStorage(StorageName, (sp, _) => sp.GetRequiredService<PostgresGrainStorage>());
-
-            services.AddReminders();
-            // One reminder table per silo; replace one configured before (the in-memory one, say).
-            services.RemoveAll<IReminderTable>();
-            services.AddSingleton(sp => new PostgresReminderTable(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresSiloFence>()));
-            services.AddSingleton<IReminderTable>(sp => sp.GetRequiredService<PostgresReminderTable>());
-        }
-
-        // The stream provider adds its in-memory log with TryAdd: remove it if it came first, and if it
-        // comes later, ours already holds the key.
-        services.RemoveAllKeyed<IEventLog>(streamProviderName);
-        services.AddKeyedSingleton<IEventLog>(streamProviderName, (sp, _) => new PostgresEventLog(
-            sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PostgresSiloFence>()));
+                sp.GetService<IActivatorProvider>()),
+            sp => new PostgresReminderTable(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<PostgresSiloFence>()),
+            streamProviderName,
+            sp => new PostgresEventLog(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<PostgresSiloFence>()));
         return builder;
     }
 }

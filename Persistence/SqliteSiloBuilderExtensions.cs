@@ -3,12 +3,8 @@ using GrainStream.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Orleans;
 using Orleans.Hosting;
-using Orleans.Providers;
-using Orleans.Runtime.Hosting;
 using Orleans.Serialization.Serializers;
-using Orleans.Storage;
 
 namespace GrainStream.Persistence;
 
@@ -41,29 +37,15 @@ public static class SqliteSiloBuilderExtensions
         // The container disposes it at shutdown: the writer finishes its group and the connections close.
         services.TryAddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value));
 
-        // Storage and reminders once, however many stream providers call this.
-        if (!services.Any(service => service.ServiceType == typeof(SqliteGrainStorage)))
-        {
-            services.AddSingleton(sp => new SqliteGrainStorage(
+        ProviderRegistration.Add(services, StorageName,
+            sp => new SqliteGrainStorage(
                 sp.GetRequiredService<SqliteDatabase>(),
                 sp.GetRequiredService<EventPayloadSerializer>(),
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetService<IActivatorProvider>()));
-            // Orleans' own helper: keyed IGrainStorage, plus the unkeyed default for the default name.
-            services.AddGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, (sp, _) => sp.GetRequiredService<SqliteGrainStorage>());
-            services.AddGrainStorage(StorageName, (sp, _) => sp.GetRequiredService<SqliteGrainStorage>());
-
-            services.AddReminders();
-            // One reminder table per silo; replace one configured before (the in-memory one, say).
-            services.RemoveAll<IReminderTable>();
-            services.AddSingleton(sp => new SqliteReminderTable(sp.GetRequiredService<SqliteDatabase>()));
-            services.AddSingleton<IReminderTable>(sp => sp.GetRequiredService<SqliteReminderTable>());
-        }
-
-        // The stream provider adds its in-memory log with TryAdd: remove it if it came first, and if it
-        // comes later, ours already holds the key.
-        services.RemoveAllKeyed<IEventLog>(streamProviderName);
-        services.AddKeyedSingleton<IEventLog>(streamProviderName, (sp, _) => new SqliteEventLog(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                sp.GetService<IActivatorProvider>()),
+            sp => new SqliteReminderTable(sp.GetRequiredService<SqliteDatabase>()),
+            streamProviderName,
+            sp => new SqliteEventLog(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 }
