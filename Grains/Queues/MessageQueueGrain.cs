@@ -18,7 +18,8 @@ public class MessageQueueGrain(
     [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     IOptions<QueueOptions> options,
     ILogger<MessageQueueGrain> logger,
-    [PersistentState("state")] IPersistentState<QueueState> state) : Grain, IMessageQueueGrain
+    [PersistentState("state")] IPersistentState<QueueState> state,
+    [PersistentState("consumers")] IPersistentState<NodeLeaseState> consumerLeases) : Grain, IMessageQueueGrain
 {
     internal const string MessageEvent = "message";
 
@@ -40,6 +41,9 @@ public class MessageQueueGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _queue = this.GetPrimaryKeyString();
+        // Back after its silo died (or a deactivation): the consumers whose node's lease still runs
+        // keep receiving without waiting for the node's next report.
+        _consumers.Load(consumerLeases.State, time.GetUtcNow());
         await UpdateReminderAsync();
         // Deliveries in flight before a restart still time out and become visible again.
         ScheduleSweep();
@@ -84,6 +88,8 @@ public class MessageQueueGrain(
     {
         NodeLeaseTable.Validate(nodeId, consumers, lease, _options.MaxConsumerLease, nameof(consumers));
         _consumers.Report(nodeId, consumers, time.GetUtcNow() + lease);
+        consumerLeases.State = _consumers.ToState();
+        await consumerLeases.WriteStateAsync();
         await DispatchAsync(changed: false);
     }
 
