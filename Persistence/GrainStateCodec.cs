@@ -18,11 +18,35 @@ internal sealed class GrainStateCodec(EventPayloadSerializer serializer, IActiva
     /// <summary>The state as stored bytes.</summary>
     public byte[] Serialize<T>(T state) => JsonSerializer.SerializeToUtf8Bytes(state, TypeInfo<T>());
 
-    /// <summary>The stored bytes as state (a new state when they hold JSON null).</summary>
-    public T Deserialize<T>(byte[] data) => JsonSerializer.Deserialize(data, TypeInfo<T>()) ?? NewState<T>();
+    // The stored bytes as state (a new state when they hold JSON null).
+    private T Deserialize<T>(byte[] data) => JsonSerializer.Deserialize(data, TypeInfo<T>()) ?? NewState<T>();
 
-    /// <summary>A state as a grain that has none starts with.</summary>
-    public T NewState<T>() => activators is not null ? activators.GetActivator<T>().Create() : Activator.CreateInstance<T>();
+    /// <summary>Puts what a read found into <paramref name="grainState"/>: the stored bytes and their
+    /// etag, or (<paramref name="data"/> null: nothing stored) a new state without etag.</summary>
+    public void Load<T>(IGrainState<T> grainState, byte[]? data, string? etag)
+    {
+        if (data is null)
+        {
+            Reset(grainState);
+            return;
+        }
+        // A stored JSON null is a row all the same: keep its etag so the next write replaces it.
+        grainState.State = Deserialize<T>(data);
+        grainState.ETag = etag;
+        grainState.RecordExists = true;
+    }
+
+    /// <summary>Makes <paramref name="grainState"/> a state that was never stored (nothing read, or cleared).</summary>
+    public void Reset<T>(IGrainState<T> grainState)
+    {
+        // A new instance rather than the one passed in: it may carry changes that were never stored.
+        grainState.State = NewState<T>();
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+    }
+
+    // A state as a grain that has none starts with.
+    private T NewState<T>() => activators is not null ? activators.GetActivator<T>().Create() : Activator.CreateInstance<T>();
 
     /// <summary>Checks the arguments every storage operation gets.</summary>
     public static void Validate<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

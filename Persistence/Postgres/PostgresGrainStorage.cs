@@ -84,15 +84,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
                 : null,
             cancellationToken).ConfigureAwait(false);
 
-        if (stored is null)
-        {
-            Reset(grainState);
-            return;
-        }
-        // A stored JSON null is a row all the same: keep its etag so the next write replaces it.
-        grainState.State = _codec.Deserialize<T>(stored.Data);
-        grainState.ETag = Etag(stored.Version);
-        grainState.RecordExists = true;
+        _codec.Load(grainState, stored?.Data, stored is null ? null : Etag(stored.Version));
     }
 
     /// <inheritdoc/>
@@ -145,7 +137,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
                 ReadOutcomeAsync, cancellationToken).ConfigureAwait(false);
             if (cleared is null) throw Inconsistent("clear", stateName, grainId, stored, expectedEtag);
         }
-        Reset(grainState);
+        _codec.Reset(grainState);
     }
 
     /// <summary>The version a write or clear returned (null when its check failed), then the stored version after it.</summary>
@@ -155,14 +147,6 @@ public sealed class PostgresGrainStorage : IGrainStorage
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var stored = await PostgresCommands.ScalarAsync<long>(reader, cancellationToken).ConfigureAwait(false);
         return (changed, stored);
-    }
-
-    private void Reset<T>(IGrainState<T> grainState)
-    {
-        // A new instance rather than the one passed in: it may carry changes that were never stored.
-        grainState.State = _codec.NewState<T>();
-        grainState.ETag = null;
-        grainState.RecordExists = false;
     }
 
     private static string Etag(long version) => version.ToString(CultureInfo.InvariantCulture);

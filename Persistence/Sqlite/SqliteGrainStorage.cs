@@ -67,15 +67,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
             return reader.Read() ? new StoredState(reader.GetString(0), reader.GetBlob(1)) : null;
         }, cancellationToken).ConfigureAwait(false);
 
-        if (stored is null)
-        {
-            Reset(grainState);
-            return;
-        }
-        // A stored JSON null is a row all the same: keep its etag so the next write replaces it.
-        grainState.State = _codec.Deserialize<T>(stored.Data);
-        grainState.ETag = stored.Etag;
-        grainState.RecordExists = true;
+        _codec.Load(grainState, stored?.Data, stored?.Etag);
     }
 
     /// <inheritdoc/>
@@ -125,15 +117,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
             if (deleted == 0) throw Inconsistent("clear", session, stateName, grainId, expectedEtag);
             return deleted;
         }, cancellationToken).ConfigureAwait(false);
-        Reset(grainState);
-    }
-
-    private void Reset<T>(IGrainState<T> grainState)
-    {
-        // A new instance rather than the one passed in: it may carry changes that were never stored.
-        grainState.State = _codec.NewState<T>();
-        grainState.ETag = null;
-        grainState.RecordExists = false;
+        _codec.Reset(grainState);
     }
 
     private static InconsistentStateException Inconsistent(string operation, SqliteSession session, string stateName, GrainId grainId, string? expectedEtag)
