@@ -274,20 +274,16 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
 
     private static string Str(JsonObject node, string name) => node[name]?.GetValue<string>() ?? throw new InvalidOperationException($"No '{name}' in {node.ToJsonString()}");
 
-    /// <summary>A well-behaved consumer: keeps its event stream open (reconnecting with
-    /// <c>Last-Event-ID</c> when it ends) and acks every message as it arrives.</summary>
+    /// <summary>A well-behaved consumer: keeps its event stream open (<see cref="ReconnectingEventSource"/>:
+    /// reconnecting with <c>Last-Event-ID</c> when it ends) and acks every message as it arrives.</summary>
     private sealed class AckingConsumer : IAsyncDisposable
     {
         private readonly HttpClient _api;
         private readonly string _queue;
         private readonly string _name;
-        private readonly HttpClient _stream = new() { Timeout = Timeout.InfiniteTimeSpan };
-        private readonly CancellationTokenSource _stop = new();
         private readonly List<(long Id, bool Redelivered, int DeliveryCount)> _deliveries = [];
         private readonly HashSet<long> _acked = [];
-        private readonly Task _run;
-        private string? _lastEventId;
-        private int _reconnects;
+        private readonly ReconnectingEventSource _source;
         private int _failedAcks;
 
         public AckingConsumer(HttpClient api, string queue, string name)
@@ -295,7 +291,7 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
             _api = api;
             _queue = queue;
             _name = name;
-            _run = RunAsync();
+            _source = new ReconnectingEventSource([api.BaseAddress!], 0, $"/api/queues/{queue}/events?consumer={name}", ReceiveAsync);
         }
 
         /// <summary>Ids whose ack was answered 204.</summary>
@@ -320,56 +316,19 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
             lock (_deliveries)
             {
                 var missing = expected.Where(id => !_acked.Contains(id)).ToList();
-                return $"{_deliveries.Count} deliveries, {_acked.Count} acked, {_reconnects} reconnects, {_failedAcks} failed acks; "
+                return $"{_deliveries.Count} deliveries, {_acked.Count} acked, {_source.Reconnects} reconnects, {_failedAcks} failed acks; "
                     + $"delivered: [{string.Join(", ", _deliveries.Select(d => $"{d.Id}{(d.Redelivered ? "r" : "")}x{d.DeliveryCount}"))}]; "
                     + $"not yet acked: [{string.Join(", ", missing)}]";
             }
         }
 
-        private async Task RunAsync()
+        private async ValueTask ReceiveAsync(SseItem<string> item, CancellationToken token)
         {
-            var token = _stop.Token;
-            var first = true;
-            while (!token.IsCancellationRequested)
-            {
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_api.BaseAddress!, $"/api/queues/{_queue}/events?consumer={_name}"));
-                    request.Headers.Accept.ParseAdd("text/event-stream");
-                    if (_lastEventId is not null) request.Headers.TryAddWithoutValidation("Last-Event-ID", _lastEventId);
-                    using var response = await _stream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
-                    response.EnsureSuccessStatusCode();
-                    if (!first) Interlocked.Increment(ref _reconnects);
-                    first = false;
-                    await using var body = await response.Content.ReadAsStreamAsync(token);
-                    var parser = SseParser.Create(body);
-                    await foreach (var item in parser.EnumerateAsync(token))
-                    {
-                        if (!string.IsNullOrEmpty(parser.LastEventId)) _lastEventId = parser.LastEventId;
-                        if (item.EventType != "message") continue;
-                        var message = JsonNode.Parse(item.Data)!;
-                        var id = message["id"]!.GetValue<long>();
-                        lock (_deliveries) _deliveries.Add((id, message["redelivered"]!.GetValue<bool>(), message["deliveryCount"]!.GetValue<int>()));
-                        await AckAsync(id, token);
-                    }
-                }
-                catch (Exception) when (!token.IsCancellationRequested)
-                {
-                    // The stream ended or could not be opened: open it again, as EventSource does.
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), token); // EventSource's retry interval, shortened.
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+            if (item.EventType != "message") return;
+            var message = JsonNode.Parse(item.Data)!;
+            var id = message["id"]!.GetValue<long>();
+            lock (_deliveries) _deliveries.Add((id, message["redelivered"]!.GetValue<bool>(), message["deliveryCount"]!.GetValue<int>()));
+            await AckAsync(id, token);
         }
 
         private async Task AckAsync(long id, CancellationToken token)
@@ -390,18 +349,6 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
             Interlocked.Increment(ref _failedAcks);
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            try
-            {
-                await _run.WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            _stream.Dispose();
-            _stop.Dispose();
-        }
+        public ValueTask DisposeAsync() => _source.DisposeAsync();
     }
 }
