@@ -1,5 +1,7 @@
 using System.Net;
+using GrainStream.Api.Sse;
 using GrainStream.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrainStream.Tests.Api;
 
@@ -42,7 +44,10 @@ public sealed class ObservabilityTests(ApiFixture fixture) : IClassFixture<ApiFi
     [Fact]
     public async Task The_open_connections_gauge_counts_a_client_while_it_is_connected_and_returns_when_it_leaves()
     {
-        // This host's streams only (the meter is scoped to its host), and this class's tests run one at a time.
+        // This host's streams only (the meter is scoped to its host), and this class's tests run one at a
+        // time; a stream an earlier test closed may still be leaving the server, so wait until none is open.
+        var tracker = Host.Services.GetRequiredService<SseConnectionTracker>();
+        await Eventually.TrueAsync(() => tracker.Count == 0, "the streams of earlier tests to close");
         var before = (await PrometheusText.ScrapeAsync(Host.Client)).Value(Connections) ?? 0;
         var room = ApiHost.NewKey("gauge");
         await using (var events = await SseClient.OpenAsync(Host.Client, $"/api/chat/rooms/{room}/events"))
