@@ -54,7 +54,8 @@ public sealed class ChatTraffic : IAsyncDisposable
     public Task AcknowledgedAtLeastAsync(int count, string what, TimeSpan? timeout = null)
     {
         var target = Acknowledged + count;
-        return Eventually.TrueAsync(() => Acknowledged >= target, $"{count} more acknowledged posts ({what}); {Summary()}", timeout ?? TimeSpan.FromSeconds(60));
+        var before = Summary();
+        return Eventually.TrueAsync(() => Acknowledged >= target, () => $"{count} more acknowledged posts ({what}); at the start: {before}; now: {Summary()}", timeout ?? TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Stops posting, then checks every subscriber: every acknowledged message of its room
@@ -69,7 +70,7 @@ public sealed class ChatTraffic : IAsyncDisposable
         {
             var expected = acknowledged.GetValueOrDefault(subscriber.Room) ?? [];
             await Eventually.TrueAsync(() => expected.IsSubsetOf(subscriber.Received().Select(r => r.Text)),
-                $"every acknowledged message of {subscriber.Room} at its subscriber (missing {expected.Except(subscriber.Received().Select(r => r.Text)).Count()}; {Summary()})", deliveryTimeout);
+                () => $"every acknowledged message of {subscriber.Room} at its subscriber (missing {expected.Except(subscriber.Received().Select(r => r.Text)).Count()}; {Summary()})", deliveryTimeout);
             var received = subscriber.Received();
             var duplicates = received.GroupBy(r => r.Text).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             Assert.True(duplicates.Count == 0, $"{subscriber.Room}: received twice: {string.Join(", ", duplicates.Take(5))}");
@@ -80,7 +81,7 @@ public sealed class ChatTraffic : IAsyncDisposable
         }
     }
 
-    public string Summary() => $"{Acknowledged} acknowledged, {Refused} refused (503), {Failed} failed, {Subscribers.Sum(s => s.Reconnects)} reconnects";
+    public string Summary() => $"{Acknowledged} acknowledged, {Refused} refused (503), {Failed} failed, {Volatile.Read(ref _inFlight)} in flight, {Subscribers.Sum(s => s.Reconnects)} reconnects, {Subscribers.Sum(s => s.FailedOpens)} failed opens";
 
     private async Task PublishAsync(TimeSpan interval)
     {

@@ -18,7 +18,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task Killing_the_silo_of_a_room_loses_no_acknowledged_message_and_the_silo_rejoins()
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2);
+        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2, output: output);
         await using var traffic = await ChatTraffic.StartAsync([.. cluster.Apis.Select(a => a.BaseAddress)], rooms: 20, PostInterval);
         await traffic.AcknowledgedAtLeastAsync(100, "before the kill");
         var room = (await cluster.ObserverAsync()).GetGrain<IChatRoomGrain>(traffic.Rooms[0]);
@@ -38,7 +38,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task A_rolling_restart_of_every_silo_loses_and_doubles_nothing()
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2);
+        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2, output: output);
         await using var traffic = await ChatTraffic.StartAsync([.. cluster.Apis.Select(a => a.BaseAddress)], rooms: 20, PostInterval);
         await traffic.AcknowledgedAtLeastAsync(50, "before the restarts");
 
@@ -56,7 +56,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task Clients_of_a_killed_api_node_resume_on_the_other_and_its_users_go_offline()
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2, new Dictionary<string, string> { ["Sse:PresenceLease"] = "00:00:03" });
+        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2, new Dictionary<string, string> { ["Sse:PresenceLease"] = "00:00:03" }, output);
         await using var traffic = await ChatTraffic.StartAsync([.. cluster.Apis.Select(a => a.BaseAddress)], rooms: 10, PostInterval);
         var room = traffic.Rooms[0];
         await using var user = await Tests.Api.SseClient.OpenAsync(cluster.Apis[1].Client, $"/api/chat/rooms/{room}/events?user=doomed");
@@ -76,7 +76,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task A_frozen_silo_is_declared_dead_stops_itself_and_writes_nothing_afterwards()
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2);
+        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2, output: output);
         await using var traffic = await ChatTraffic.StartAsync([.. cluster.Apis.Select(a => a.BaseAddress)], rooms: 20, PostInterval);
         await traffic.AcknowledgedAtLeastAsync(100, "before the freeze");
         var client = await cluster.ObserverAsync();

@@ -37,7 +37,7 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task A_leased_task_survives_the_kill_of_its_silo_and_only_its_worker_may_finish_it()
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 1, Settings);
+        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 1, Settings, output);
         var api = cluster.Apis[0].Client;
         var (queue, id, taskSilo, queueSilo) = await CreateTaskPreferablyColocatedAsync(cluster, "lease");
 
@@ -71,7 +71,7 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task An_expired_lease_requeues_the_task_after_the_kill_of_its_queues_silo_and_another_worker_claims_it()
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 1, Settings);
+        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 1, Settings, output);
         var api = cluster.Apis[0].Client;
         var (queue, id, taskSilo, queueSilo) = await CreateTaskPreferablyColocatedAsync(cluster, "expiry");
 
@@ -104,7 +104,7 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task A_queue_loses_no_acknowledged_message_and_redelivers_what_a_lost_consumer_held()
     {
-        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2, Settings);
+        await using var cluster = await LocalCluster.StartAsync(silos: 3, apis: 2, Settings, output);
         var front = cluster.Apis[0].Client;
         var queue = "fq-" + Guid.NewGuid().ToString("N")[..12];
         // Started before anything is delivered: the kill below must come well within the visibility timeout.

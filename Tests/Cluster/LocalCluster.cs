@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.TestingHost;
+using Xunit.Abstractions;
 
 namespace GrainStream.Tests.Cluster;
 
@@ -17,10 +18,12 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private readonly Dictionary<string, string> _settings;
     private readonly (int Silo, int Gateway)[] _ports;
+    private readonly ITestOutputHelper? _output;
     private IHost? _observer;
 
-    private LocalCluster(string postgres, int silos, IReadOnlyDictionary<string, string>? settings)
+    private LocalCluster(string postgres, int silos, IReadOnlyDictionary<string, string>? settings, ITestOutputHelper? output)
     {
+        _output = output;
         Postgres = postgres;
         ClusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
         _settings = new Dictionary<string, string>
@@ -47,10 +50,11 @@ public sealed class LocalCluster : IAsyncDisposable
     public List<ApiProcess> Apis { get; } = [];
 
     /// <summary>Starts <paramref name="silos"/> silos, then <paramref name="apis"/> API nodes, each
-    /// waited for (joined; ready).</summary>
-    public static async Task<LocalCluster> StartAsync(int silos, int apis, IReadOnlyDictionary<string, string>? settings = null)
+    /// waited for (joined; ready). With <paramref name="output"/>, the last lines each process printed
+    /// are written there when the cluster is disposed (a runner shows them for a failed test).</summary>
+    public static async Task<LocalCluster> StartAsync(int silos, int apis, IReadOnlyDictionary<string, string>? settings = null, ITestOutputHelper? output = null)
     {
-        var cluster = new LocalCluster(await PostgresServer.CreateDatabaseAsync(), silos, settings);
+        var cluster = new LocalCluster(await PostgresServer.CreateDatabaseAsync(), silos, settings, output);
         try
         {
             // The first silo alone creates the schema and the cluster's row; then the others at once.
@@ -121,6 +125,14 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_output is not null)
+        {
+            foreach (var process in Apis.Select(a => a.Process).Concat(Silos.OfType<SiloProcess>().Select(s => s.Process)))
+            {
+                var lines = process.Output().Split('\n');
+                _output.WriteLine($"--- {process.Name}{(process.HasExited ? " (exited)" : "")}, last lines:\n{string.Join('\n', lines.TakeLast(40))}");
+            }
+        }
         if (_observer is not null)
         {
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));

@@ -20,6 +20,7 @@ public sealed class ReconnectingEventSource : IAsyncDisposable
     private readonly Task _run;
     private int _node;
     private int _reconnects;
+    private int _failedOpens;
 
     /// <summary>Follows <paramref name="path"/> on <paramref name="nodes"/>, starting with node <paramref name="firstNode"/>.</summary>
     public ReconnectingEventSource(IReadOnlyList<Uri> nodes, int firstNode, string path, Func<SseItem<string>, CancellationToken, ValueTask> onEvent)
@@ -34,6 +35,9 @@ public sealed class ReconnectingEventSource : IAsyncDisposable
     /// <summary>How many times the stream was opened again after the first.</summary>
     public int Reconnects => Volatile.Read(ref _reconnects);
 
+    /// <summary>How many times opening the stream failed (refused, or an error status): for failure messages.</summary>
+    public int FailedOpens => Volatile.Read(ref _failedOpens);
+
     /// <summary>The last id seen, as EventSource keeps it.</summary>
     public string? LastEventId { get; private set; }
 
@@ -46,6 +50,7 @@ public sealed class ReconnectingEventSource : IAsyncDisposable
         var first = true;
         while (!token.IsCancellationRequested)
         {
+            var opened = false;
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_nodes[_node], _path));
@@ -53,6 +58,7 @@ public sealed class ReconnectingEventSource : IAsyncDisposable
                 if (LastEventId is not null) request.Headers.TryAddWithoutValidation("Last-Event-ID", LastEventId);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
                 response.EnsureSuccessStatusCode();
+                opened = true;
                 if (!first) Interlocked.Increment(ref _reconnects);
                 first = false;
                 _connected.TrySetResult();
@@ -66,6 +72,7 @@ public sealed class ReconnectingEventSource : IAsyncDisposable
             }
             catch (Exception) when (!token.IsCancellationRequested)
             {
+                if (!opened) Interlocked.Increment(ref _failedOpens);
                 // The node went away or refused: the next attempt goes to the next node.
             }
             catch (OperationCanceledException)

@@ -22,6 +22,9 @@ public sealed class RoomSubscriber : IAsyncDisposable
     /// <summary>How many times the stream was opened again after the first.</summary>
     public int Reconnects => _source.Reconnects;
 
+    /// <summary>How many times opening the stream failed.</summary>
+    public int FailedOpens => _source.FailedOpens;
+
     /// <summary>Completes once the first stream is open (subscribed: what is posted from now on arrives).</summary>
     public Task Connected => _source.Connected;
 
