@@ -81,7 +81,7 @@ public sealed class ChatTraffic : IAsyncDisposable
         }
     }
 
-    public string Summary() => $"{Acknowledged} acknowledged, {Refused} refused (503), {Failed} failed, {Volatile.Read(ref _inFlight)} in flight, {Subscribers.Sum(s => s.Reconnects)} reconnects, {Subscribers.Sum(s => s.FailedOpens)} failed opens";
+    public string Summary() => $"{Acknowledged} acknowledged, {Refused} refused (503), {Failed} failed, {_unexpected.Count} unexpected{(_unexpected.TryPeek(out var first) ? $" (first: {first})" : "")}, {Volatile.Read(ref _inFlight)} in flight, {Subscribers.Sum(s => s.Reconnects)} reconnects, {Subscribers.Sum(s => s.FailedOpens)} failed opens";
 
     private async Task PublishAsync(TimeSpan interval)
     {
