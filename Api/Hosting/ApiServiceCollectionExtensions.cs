@@ -37,10 +37,12 @@ public static class ApiServiceCollectionExtensions
         // Body binding failures (malformed JSON, wrong content type, missing body) throw
         // BadHttpRequestException, which ProblemMapping turns into a problem with the reason.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>, IOptions<SseOptions>>((kestrel, api, sse) =>
         {
             kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes;
             kestrel.Limits.MaxConcurrentConnections = api.Value.MaxConcurrentConnections > 0 ? api.Value.MaxConcurrentConnections : null;
+            // Event streams that write straight to their socket need it in order with Kestrel's bytes.
+            if (sse.Value.DirectSocketWrites) kestrel.ConfigureEndpointDefaults(listen => listen.UseOrderedSocketOutput());
         });
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<ApiOptions>>((sockets, api) => sockets.UnsafePreferInlineScheduling = api.Value.InlineSocketScheduling);
 

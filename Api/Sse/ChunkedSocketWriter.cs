@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections.Features;
 
 namespace GrainStream.Api.Sse;
 
@@ -8,34 +7,31 @@ namespace GrainStream.Api.Sse;
 /// once Kestrel has sent the response head. A fan-out writes one small chunk to thousands of
 /// connections per event; through Kestrel each write also passes its response writer, chunk encoder,
 /// output pipe and send loop, which cost about as much CPU as the send itself (measured in
-/// <c>Bench/</c>). Used only where that is safe (see <see cref="TryCreate"/>); everywhere else the
+/// <c>Bench/</c>). Used only where that is safe (see <see cref="TryReserve"/>); everywhere else the
 /// stream goes through Kestrel as usual, and Kestrel still writes the last chunk when the stream ends.</summary>
 /// <remarks>A send that the socket cannot take whole is finished asynchronously before anything else is
 /// written, so the bytes on the wire stay in order. Static, so that an idle stream pays only for its
 /// reference to the socket.</remarks>
 internal static class ChunkedSocketWriter
 {
-    /// <summary>The socket of <paramref name="context"/>, made ready for direct writes, or null when the
-    /// response must stay with Kestrel: not plain-text HTTP/1.1 over Kestrel's socket transport, or not
-    /// chunked. Call after the response head was flushed, with nothing else of the response pending.</summary>
-    /// <remarks>HTTP/1.1 clients send the next request on a connection only after the whole previous
-    /// response arrived, so when an event-stream request is read nothing else is queued for the socket.</remarks>
-    public static Socket? TryTake(HttpContext context)
+    /// <summary>Takes the socket of <paramref name="context"/>'s connection for this response (see
+    /// <see cref="OrderedSocketOutput"/>), or null when the response must stay with Kestrel: not
+    /// plain-text HTTP/1.1 over Kestrel's socket transport, or not the connection's first response.
+    /// Call before the response head is written.</summary>
+    public static OrderedSocketOutput? TryReserve(HttpContext context)
     {
         if (context.Request.IsHttps || !HttpProtocol.IsHttp11(context.Request.Protocol)) return null;
+        return context.Features.Get<OrderedSocketOutput>() is { } output && output.TryTakeSocket() ? output : null;
+    }
+
+    /// <summary>The socket to write <paramref name="context"/>'s body to directly, once the response
+    /// head and what followed it were flushed through <paramref name="reserved"/> (so are with the
+    /// kernel), or null when the body must stay with Kestrel (not reserved, or not chunked).</summary>
+    public static Socket? TryTake(HttpContext context, OrderedSocketOutput? reserved)
+    {
+        if (reserved is not { IsTaken: true }) return null;
         if (!string.Equals(context.Response.Headers.TransferEncoding, "chunked", StringComparison.OrdinalIgnoreCase)) return null;
-        if (context.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket) return null;
-        try
-        {
-            // Kestrel only uses asynchronous operations; this makes the synchronous send below return
-            // at once when the socket's buffer is full instead of blocking the fan-out's thread.
-            socket.Blocking = false;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return null;
-        }
-        return socket;
+        return reserved.Socket;
     }
 
     /// <summary>One chunk carrying <paramref name="payload"/>, ready to send.</summary>

@@ -25,6 +25,8 @@ internal sealed class SseConnection
     private readonly MultiplexCursor? _cursor;
     private readonly TimeSpan _writeTimeout;
     private readonly TimeProvider _time;
+    private readonly bool _directSocketWrites;
+    private OrderedSocketOutput? _output; // the connection's output, when this response took its socket
     private Socket? _socket; // set once writes go straight to it
     private byte[]? _unsent; // what a send on the waker's thread left for the drain loop
     private bool _broken; // a send on the waker's thread failed: the client is gone
@@ -38,6 +40,7 @@ internal sealed class SseConnection
         _context = context;
         _writer = context.Response.BodyWriter;
         _retryMilliseconds = options.RetryMilliseconds;
+        _directSocketWrites = options.DirectSocketWrites;
         _writeTimeout = options.WriteTimeout > TimeSpan.Zero ? options.WriteTimeout : Timeout.InfiniteTimeSpan;
         _time = context.RequestServices?.GetService<TimeProvider>() ?? TimeProvider.System;
         _cursor = cursor;
@@ -161,9 +164,12 @@ internal sealed class SseConnection
         if (_queue.Complete()) _queue.Wake();
     }
 
-    /// <summary>Sets the SSE headers and writes the <c>retry:</c> field (not yet flushed).</summary>
+    /// <summary>Sets the SSE headers and writes the <c>retry:</c> field (not yet flushed). With
+    /// <see cref="SseOptions.DirectSocketWrites"/> it first takes the connection's socket where it can,
+    /// so that what Kestrel writes from here on is with the kernel once flushed.</summary>
     public void Start()
     {
+        if (_directSocketWrites) _output = ChunkedSocketWriter.TryReserve(_context);
         var response = _context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.Headers.ContentType = "text/event-stream";
@@ -226,7 +232,7 @@ internal sealed class SseConnection
     /// <summary>From now on writes go straight to the socket where that is possible (see
     /// <see cref="ChunkedSocketWriter"/>; <see cref="SseOptions.DirectSocketWrites"/> turns it off). Call once
     /// what was written so far has been flushed.</summary>
-    public void WriteToSocketFromNowOn() => _socket = ChunkedSocketWriter.TryTake(_context);
+    public void WriteToSocketFromNowOn() => _socket = ChunkedSocketWriter.TryTake(_context, _output ??= ChunkedSocketWriter.TryReserve(_context));
 
     public ValueTask<FlushResult> FlushAsync() => _writer.FlushAsync(_context.RequestAborted);
 

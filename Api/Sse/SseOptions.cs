@@ -15,9 +15,11 @@ public sealed class SseOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Writes event streams' bodies straight to the socket (as HTTP/1.1 chunks) once Kestrel has
-    /// sent the response head, on plain-text HTTP/1.1 connections of Kestrel's socket transport; other
-    /// connections always go through Kestrel. Saves Kestrel's output pipeline per event and
-    /// connection, about a fifth of a fan-out's CPU. Default true.</summary>
+    /// handed the response head and the replayed history to the kernel, on plain-text HTTP/1.1
+    /// connections of Kestrel's socket transport whose first request is the event stream; other
+    /// streams go through Kestrel. Saves Kestrel's output pipeline per event and connection, about a
+    /// fifth of a fan-out's CPU. Turning it off also leaves Kestrel's connections as they are (no
+    /// <see cref="OrderedSocketOutput"/> in between). Default true.</summary>
     public bool DirectSocketWrites { get; set; } = true;
 
     /// <summary>With <see cref="DirectSocketWrites"/> on Linux, a fan-out hands its sends to the kernel

@@ -75,7 +75,7 @@ public sealed class ChunkedSocketWriterTests
         var context = new DefaultHttpContext();
         context.Request.Protocol = "HTTP/1.1";
         context.Response.Headers.TransferEncoding = "chunked";
-        Assert.Null(ChunkedSocketWriter.TryTake(context));
+        Assert.Null(ChunkedSocketWriter.TryTake(context, ChunkedSocketWriter.TryReserve(context)));
     }
 
     [Fact]

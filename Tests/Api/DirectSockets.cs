@@ -1,7 +1,7 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using GrainStream.Api.Sse;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +14,7 @@ internal static class DirectSockets
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    /// <summary>A connected pair: the server side, non-blocking as <see cref="ChunkedSocketWriter.TryTake"/>
+    /// <summary>A connected pair: the server side, non-blocking as <see cref="OrderedSocketOutput.TryTakeSocket"/>
     /// leaves a stream's socket, and the client side that reads it.</summary>
     /// <remarks>Small buffers are set before connecting: shrinking a receive buffer below the window
     /// it already advertised makes the kernel drop segments, and retransmissions back off for seconds.</remarks>
@@ -41,7 +41,7 @@ internal static class DirectSockets
         if (lifetime is not null) context.Features.Set(lifetime);
         context.Request.Protocol = "HTTP/1.1";
         context.Response.Headers.TransferEncoding = "chunked";
-        context.Features.Set<IConnectionSocketFeature>(new SocketFeature(server));
+        context.Features.Set(new OrderedSocketOutput(new Pipe().Writer, server));
         var connection = new SseConnection(context, options ?? new SseOptions(), latestWins: false);
         connection.WriteToSocketFromNowOn();
         return connection;
@@ -69,10 +69,5 @@ internal static class DirectSockets
             received.Write(buffer, 0, read);
         }
         return received.ToArray();
-    }
-
-    private sealed class SocketFeature(Socket socket) : IConnectionSocketFeature
-    {
-        public Socket Socket { get; } = socket;
     }
 }
