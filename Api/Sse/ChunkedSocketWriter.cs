@@ -109,7 +109,10 @@ internal static class ChunkedSocketWriter
         [ThreadStatic]
         private static ChunkBuilder? t_current;
 
-        private byte[] _buffer = new byte[4096];
+        private const int InitialBuffer = 4096;
+        private const int MaxKeptBuffer = 64 * 1024;
+
+        private byte[] _buffer = new byte[InitialBuffer];
         private int _length = HeaderRoom;
 
         /// <summary>This thread's builder, emptied.</summary>
@@ -117,8 +120,14 @@ internal static class ChunkedSocketWriter
         {
             var builder = t_current ??= new ChunkBuilder();
             builder._length = HeaderRoom;
+            // A burst (a queue of frames sent as one chunk) grows the buffer; one per thread would
+            // otherwise keep the largest it ever needed.
+            if (builder._buffer.Length > MaxKeptBuffer) builder._buffer = new byte[InitialBuffer];
             return builder;
         }
+
+        /// <summary>The buffer's capacity a thread keeps between uses.</summary>
+        internal int Capacity => _buffer.Length;
 
         /// <summary>True when nothing was written since <see cref="Rent"/>.</summary>
         public bool IsEmpty => _length == HeaderRoom;

@@ -54,6 +54,15 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
         _dropOldest = dropOldest;
     }
 
+    /// <summary>True while the queue holds storage beyond its head frame (for tests: an emptied queue holds none).</summary>
+    internal bool HoldsOverflowStorage
+    {
+        get
+        {
+            lock (this) return _more is not null;
+        }
+    }
+
     /// <summary>Queues a frame; never blocks and never runs the reader.</summary>
     public SseOffer Offer(SseFrame frame)
     {
@@ -164,7 +173,16 @@ internal sealed class SseFrameQueue : IValueTaskSource<bool>
     private SseFrame Dequeue()
     {
         var frame = _head!;
-        _head = --_count > 0 ? _more!.Dequeue() : null;
+        if (--_count > 0)
+        {
+            _head = _more!.Dequeue();
+        }
+        else
+        {
+            _head = null;
+            // A queue never shrinks its array: after a burst it would keep it for the connection's life.
+            _more = null;
+        }
         return frame;
     }
 

@@ -55,6 +55,17 @@ public sealed class ChunkedSocketWriterTests
     }
 
     [Fact]
+    public void A_thread_does_not_keep_the_buffer_of_a_burst()
+    {
+        var builder = ChunkedSocketWriter.ChunkBuilder.Rent();
+        builder.GetSpan(1 << 20);
+        builder.Advance(1 << 20);
+        builder.Finish();
+
+        Assert.True(ChunkedSocketWriter.ChunkBuilder.Rent().Capacity <= 64 * 1024);
+    }
+
+    [Fact]
     public void A_rented_builder_starts_empty_again()
     {
         var first = ChunkedSocketWriter.ChunkBuilder.Rent();

@@ -67,6 +67,20 @@ public sealed class SseFrameQueueTests
     }
 
     [Fact]
+    public void A_queue_emptied_after_a_burst_holds_no_storage_for_it()
+    {
+        var queue = new SseFrameQueue(capacity: 1024, dropOldest: false);
+        for (var i = 1; i <= 500; i++) queue.Offer(Frame(i));
+        Assert.True(queue.HoldsOverflowStorage);
+
+        for (var i = 1; i <= 500; i++) Assert.True(queue.TryRead(out _));
+
+        Assert.False(queue.HoldsOverflowStorage);
+        queue.Offer(Frame(501));
+        Assert.True(queue.TryRead(out var next) && next.Token.Sequence == 501);
+    }
+
+    [Fact]
     public void Claiming_a_waiting_reader_takes_its_turn_so_that_later_offers_queue_without_a_wake()
     {
         var queue = new SseFrameQueue(capacity: 8, dropOldest: false);
