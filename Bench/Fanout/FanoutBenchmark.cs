@@ -39,8 +39,10 @@ internal static class FanoutBenchmark
         };
 
         var residentBefore = server?.ResidentKiB() ?? 0;
+        var timeline = new ConnectTimeline();
         var loops = targets.ToDictionary(t => t, t => new SubscriberLoops(
-            new IPEndPoint(IPAddress.Parse(t.BaseUrl.Host), t.BaseUrl.Port), TimeSpan.FromMilliseconds(options.ReconnectMilliseconds), Math.Max(1, options.ConnectConcurrency / targets.Length)));
+            new IPEndPoint(IPAddress.Parse(t.BaseUrl.Host), t.BaseUrl.Port), TimeSpan.FromMilliseconds(options.ReconnectMilliseconds),
+            Math.Max(1, options.ConnectConcurrency / targets.Length), options.HonourRetry, timeline));
         using var closeAll = new LoopsDisposer(loops.Values);
         foreach (var subscriber in subscribers) loops[subscriber.Target].Add(subscriber);
         await Task.WhenAny(Task.WhenAll(subscribers.Select(s => s.Connected)), Task.Delay(ConnectTimeout));
@@ -120,6 +122,8 @@ internal static class FanoutBenchmark
         result["disconnects"] = subscribers.Sum(s => s.Disconnects);
         result["resumes"] = subscribers.Sum(s => s.Resumes);
         result["resets"] = subscribers.Sum(s => s.Resets);
+        // Reconnections after the first connects: how hard the clients came back (after a fault).
+        result["reconnections"] = timeline.Describe(publishing.StartTimestamp);
         if (server is not null)
         {
             result["server"] = new JsonObject

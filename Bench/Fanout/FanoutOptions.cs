@@ -10,13 +10,16 @@ internal sealed class FanoutOptions
                  [--target grainstream|nchan] [--url http://127.0.0.1:5090[,http://...]] [--server-pid PID]
                  [--publishers n (64)] [--connect-concurrency n (100)] [--reconnect-ms n (250)]
                  [--drain-seconds s (10)] [--idle-seconds s (5)] [--run-id text] [--label text]
-                 [--fault-pid PID --fault-signal KILL|STOP --fault-after s] [--late-ms n (1000)]
+                 [--fault-pid PID --fault-signal KILL|STOP|TERM --fault-after s] [--late-ms n (1000)]
+                 [--honour-retry true|false (false)]
         Opens N SSE connections spread over K chat rooms (nchan: channels), posts M messages at R/s
         (round-robin over the rooms), and prints one JSON object as its last line. With --messages 0
         it measures idle connections: the server's resident memory per open connection. Several
         URLs (API nodes of a cluster): subscribers and posts are spread over them. A fault: the signal
         is sent to PID that many seconds into publishing, and the result says how long until posts
-        stopped failing and until deliveries were no later than --late-ms again.
+        stopped failing and until deliveries were no later than --late-ms again. --honour-retry makes
+        subscribers wait the server's last retry: before reconnecting, as EventSource does (else
+        --reconnect-ms).
         """;
 
     public int Subscribers { get; private set; } = 1000;
@@ -33,6 +36,7 @@ internal sealed class FanoutOptions
     public int Publishers { get; private set; } = 64;
     public int ConnectConcurrency { get; private set; } = 100;
     public int ReconnectMilliseconds { get; private set; } = 250;
+    public bool HonourRetry { get; private set; }
     public double DrainSeconds { get; private set; } = 10;
     public double IdleSeconds { get; private set; } = 5;
     public string RunId { get; private set; } = Guid.NewGuid().ToString("N")[..8];
@@ -63,6 +67,7 @@ internal sealed class FanoutOptions
                 case "--publishers": options.Publishers = Integer(); break;
                 case "--connect-concurrency": options.ConnectConcurrency = Integer(); break;
                 case "--reconnect-ms": options.ReconnectMilliseconds = Integer(); break;
+                case "--honour-retry": options.HonourRetry = bool.Parse(value); break;
                 case "--drain-seconds": options.DrainSeconds = Number(); break;
                 case "--idle-seconds": options.IdleSeconds = Number(); break;
                 case "--run-id": options.RunId = value; break;

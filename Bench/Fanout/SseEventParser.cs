@@ -13,6 +13,9 @@ internal sealed class SseEventParser(SseSubscriber subscriber)
     private int _sequence;
     private long _timestamp;
 
+    /// <summary>The reconnection time the server last gave (<c>retry:</c>), or null before any.</summary>
+    public int? RetryMilliseconds { get; private set; }
+
     /// <summary>The last event id seen, or null before any.</summary>
     public string? LastEventId => _lastIdLength == 0 ? null : System.Text.Encoding.UTF8.GetString(_lastId, 0, _lastIdLength);
 
@@ -78,6 +81,12 @@ internal sealed class SseEventParser(SseSubscriber subscriber)
             if (!id.IsEmpty && id[0] == (byte)' ') id = id[1..];
             _lastIdLength = Math.Min(id.Length, _lastId.Length);
             id[.._lastIdLength].CopyTo(_lastId);
+        }
+        else if (line.StartsWith("retry:"u8))
+        {
+            var value = line[6..].Trim((byte)' ');
+            // As EventSource: only ASCII digits set it.
+            if (!value.IsEmpty && value.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0 && int.TryParse(value, out var retry)) RetryMilliseconds = retry;
         }
         else if (line.StartsWith("event:"u8))
         {

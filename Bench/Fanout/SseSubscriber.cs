@@ -43,6 +43,9 @@ internal sealed class SseSubscriber
     public long Failures { get; private set; }
     public long MaxLatencyTicks { get; private set; }
 
+    /// <summary>The reconnection time the server last asked for (<c>retry:</c>), or null.</summary>
+    public int? RetryMilliseconds => _parser.RetryMilliseconds;
+
     /// <summary>The target this subscriber connects to.</summary>
     public FanoutTarget Target => _target;
 

@@ -8,7 +8,8 @@ namespace GrainStream.Bench.Fanout;
 /// <summary>One thread and one epoll instance driving a share of the subscribers, as wrk drives its
 /// connections: non-blocking connects (a bounded number at a time), the request, the response head,
 /// then one read per readiness, parsed in place; a stream that ends is opened again after the
-/// reconnect delay. A subscriber and its socket are only ever touched by its loop's thread.</summary>
+/// reconnect delay (or, as EventSource does, after the server's last <c>retry:</c> when asked to
+/// honour it). A subscriber and its socket are only ever touched by its loop's thread.</summary>
 internal sealed class SubscriberLoop : IDisposable
 {
     private const int MaxEvents = 256;
@@ -29,22 +30,26 @@ internal sealed class SubscriberLoop : IDisposable
 
     private readonly IPEndPoint _endpoint;
     private readonly long _reconnectTicks;
+    private readonly bool _honourRetry;
+    private readonly ConnectTimeline _timeline;
     private readonly int _maxConnecting;
     private readonly int _epoll;
     private readonly Thread _thread;
     private readonly ConcurrentQueue<SseSubscriber> _added = new();
     private readonly List<Link> _links = [];
     private readonly Queue<Link> _toConnect = new();
-    private readonly Queue<(long Due, Link Link)> _toRetry = new(); // one delay for all: due times arrive in order
+    private readonly PriorityQueue<Link, long> _toRetry = new(); // by due time
     private readonly byte[] _buffer = new byte[64 * 1024];
     private volatile bool _stopping;
     private int _connecting;
 
-    public SubscriberLoop(int index, IPEndPoint endpoint, TimeSpan reconnectDelay, int maxConnecting)
+    public SubscriberLoop(int index, IPEndPoint endpoint, TimeSpan reconnectDelay, int maxConnecting, bool honourRetry, ConnectTimeline timeline)
     {
         EnsureSupported();
         _endpoint = endpoint;
         _reconnectTicks = (long)(reconnectDelay.TotalSeconds * Stopwatch.Frequency);
+        _honourRetry = honourRetry;
+        _timeline = timeline;
         _maxConnecting = Math.Max(1, maxConnecting);
         _epoll = CreateEpoll();
         _thread = new Thread(Run) { IsBackground = true, Name = $"subscribers-{index}" };
@@ -66,7 +71,7 @@ internal sealed class SubscriberLoop : IDisposable
                 _toConnect.Enqueue(link);
             }
             var now = Stopwatch.GetTimestamp();
-            while (_toRetry.TryPeek(out var retry) && retry.Due <= now) _toConnect.Enqueue(_toRetry.Dequeue().Link);
+            while (_toRetry.TryPeek(out _, out var at) && at <= now) _toConnect.Enqueue(_toRetry.Dequeue());
             while (_connecting < _maxConnecting && _toConnect.TryDequeue(out var next)) Connect(next);
 
             var ready = Wait(_epoll, events, IdleWaitMilliseconds);
@@ -82,6 +87,7 @@ internal sealed class SubscriberLoop : IDisposable
 
     private void Connect(Link link)
     {
+        _timeline.Attempted();
         try
         {
             link.Fd = StartConnect(_endpoint, out var inProgress);
@@ -161,13 +167,18 @@ internal sealed class SubscriberLoop : IDisposable
 
     private void Ended(Link link, bool failed)
     {
-        if (link.Phase is Phase.Connecting or Phase.AwaitingHead) _connecting--;
+        if (link.Phase is Phase.Connecting or Phase.AwaitingHead)
+        {
+            _connecting--;
+            if (failed) _timeline.Failed();
+        }
         CloseSocket(link);
         link.Phase = Phase.Waiting;
         link.Head = null;
         if (_stopping) return;
         link.Subscriber.Disconnected(failed);
-        _toRetry.Enqueue((Stopwatch.GetTimestamp() + _reconnectTicks, link));
+        var delay = _honourRetry && link.Subscriber.RetryMilliseconds is { } retry ? retry * Stopwatch.Frequency / 1000 : _reconnectTicks;
+        _toRetry.Enqueue(link, Stopwatch.GetTimestamp() + delay);
     }
 
     private static void CloseSocket(Link link)

@@ -9,10 +9,10 @@ internal sealed class SubscriberLoops : IDisposable
     private readonly SubscriberLoop[] _loops;
     private int _next;
 
-    public SubscriberLoops(IPEndPoint endpoint, TimeSpan reconnectDelay, int connectConcurrency)
+    public SubscriberLoops(IPEndPoint endpoint, TimeSpan reconnectDelay, int connectConcurrency, bool honourRetry, ConnectTimeline timeline)
     {
         var count = Environment.ProcessorCount;
-        _loops = [.. Enumerable.Range(0, count).Select(i => new SubscriberLoop(i, endpoint, reconnectDelay, Math.Max(1, connectConcurrency / count)))];
+        _loops = [.. Enumerable.Range(0, count).Select(i => new SubscriberLoop(i, endpoint, reconnectDelay, Math.Max(1, connectConcurrency / count), honourRetry, timeline))];
     }
 
     public void Add(SseSubscriber subscriber) => _loops[_next++ % _loops.Length].Add(subscriber);
