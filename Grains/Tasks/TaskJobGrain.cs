@@ -38,7 +38,7 @@ public sealed class TaskJobGrain(
         var job = new TaskJobView(Id, command.Type, command.Queue, command.Payload, TaskJobStatus.Queued, 0, null, null, null, 0, command.MaxAttempts,
             null, now, null, null, now, null);
         await QueueOf(job).Enqueue(Id, job.Type);
-        await SaveAsync(job);
+        await SaveAsync(job, leaseToken: null);
         await PublishStatusAsync(job);
         return job;
     }
@@ -53,7 +53,7 @@ public sealed class TaskJobGrain(
         if (job.IsTerminal) return job;
         var now = time.GetUtcNow();
         job = job with { Status = TaskJobStatus.Cancelled, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
-        await SaveAsync(job);
+        await SaveAsync(job, leaseToken: null);
         await PublishStatusAsync(job);
         await QueueOf(job).Remove(Id);
         return job;
@@ -76,46 +76,48 @@ public sealed class TaskJobGrain(
             UpdatedAt = now,
             LeaseExpiresAt = leaseExpiresAt,
         };
-        await SaveAsync(job);
+        // A new token per attempt: a worker of an earlier attempt (a zombie reusing the name) cannot report on this one.
+        var token = SecretTokens.New();
+        await SaveAsync(job, token);
         await PublishStatusAsync(job);
-        return job;
+        return job with { LeaseToken = token };
     }
 
     /// <inheritdoc/>
-    public async Task<WorkerReportOutcome> ReportProgress(string worker, int percent, string? message)
+    public async Task<WorkerReportOutcome> ReportProgress(string worker, string? leaseToken, int percent, string? message)
     {
         TaskRules.RequirePercent(percent);
         TaskRules.RequireProgressMessage(message);
         if (Job is not { } job) return WorkerReportOutcome.NotFound;
         var now = time.GetUtcNow();
-        if (!HoldsLease(job, worker, now)) return WorkerReportOutcome.NotLeaseHolder;
+        if (!HoldsLease(job, worker, leaseToken, now)) return WorkerReportOutcome.NotLeaseHolder;
         var expires = now + state.State.LeaseLength;
         job = job with { Progress = percent, ProgressMessage = message, UpdatedAt = now, LeaseExpiresAt = expires };
-        await SaveAsync(job);
+        await SaveAsync(job, state.State.LeaseToken);
         await QueueOf(job).RenewLease(Id, expires);
         await PublishAsync("progress", JsonSerializer.SerializeToUtf8Bytes(new TaskProgress(Id, percent, message), GrainsJsonContext.Default.TaskProgress), job.Queue);
         return WorkerReportOutcome.Accepted;
     }
 
     /// <inheritdoc/>
-    public async Task<WorkerReportOutcome> Complete(string worker, JsonElement? result)
+    public async Task<WorkerReportOutcome> Complete(string worker, string? leaseToken, JsonElement? result)
     {
         if (Job is not { } job) return WorkerReportOutcome.NotFound;
         var now = time.GetUtcNow();
-        if (!HoldsLease(job, worker, now)) return WorkerReportOutcome.NotLeaseHolder;
+        if (!HoldsLease(job, worker, leaseToken, now)) return WorkerReportOutcome.NotLeaseHolder;
         job = job with { Status = TaskJobStatus.Succeeded, Progress = 100, Result = result, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
-        await SaveAsync(job);
+        await SaveAsync(job, leaseToken: null);
         await PublishStatusAsync(job);
         await QueueOf(job).Remove(Id);
         return WorkerReportOutcome.Accepted;
     }
 
     /// <inheritdoc/>
-    public async Task<WorkerReportOutcome> Fail(string worker, string error)
+    public async Task<WorkerReportOutcome> Fail(string worker, string? leaseToken, string error)
     {
         TaskRules.RequireError(error);
         if (Job is not { } job) return WorkerReportOutcome.NotFound;
-        if (!HoldsLease(job, worker, time.GetUtcNow())) return WorkerReportOutcome.NotLeaseHolder;
+        if (!HoldsLease(job, worker, leaseToken, time.GetUtcNow())) return WorkerReportOutcome.NotLeaseHolder;
         await EndAttemptAsync(job, error);
         return WorkerReportOutcome.Accepted;
     }
@@ -150,26 +152,30 @@ public sealed class TaskJobGrain(
         if (job.Attempts < job.MaxAttempts)
         {
             job = job with { Status = TaskJobStatus.Queued, Error = error, Worker = null, Progress = 0, ProgressMessage = null, UpdatedAt = now, LeaseExpiresAt = null };
-            await SaveAsync(job);
+            await SaveAsync(job, leaseToken: null);
             await PublishStatusAsync(job);
             await QueueOf(job).Enqueue(Id, job.Type);
         }
         else
         {
             job = job with { Status = TaskJobStatus.Failed, Error = error, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
-            await SaveAsync(job);
+            await SaveAsync(job, leaseToken: null);
             await PublishStatusAsync(job);
             await QueueOf(job).Remove(Id);
         }
     }
 
-    private static bool HoldsLease(TaskJobView job, string worker, DateTimeOffset now)
-        => job.Status == TaskJobStatus.Running && job.Worker == worker && job.LeaseExpiresAt is { } expires && now <= expires;
+    /// <summary>The running attempt's worker, presenting its token; an attempt stored before lease
+    /// tokens existed has none and is proven by the worker's name alone.</summary>
+    private bool HoldsLease(TaskJobView job, string worker, string? leaseToken, DateTimeOffset now)
+        => job.Status == TaskJobStatus.Running && job.Worker == worker && job.LeaseExpiresAt is { } expires && now <= expires
+            && (state.State.LeaseToken is not { } current || SecretTokens.Matches(leaseToken, current));
 
-    private async Task SaveAsync(TaskJobView job)
+    private async Task SaveAsync(TaskJobView job, string? leaseToken)
     {
-        var previous = state.State.Job;
+        var previous = (state.State.Job, state.State.LeaseToken);
         state.State.Job = job;
+        state.State.LeaseToken = leaseToken;
         try
         {
             await state.WriteStateAsync();
@@ -177,7 +183,7 @@ public sealed class TaskJobGrain(
         catch
         {
             // Keep memory equal to storage, so that a retry starts from what is stored.
-            state.State.Job = previous;
+            (state.State.Job, state.State.LeaseToken) = previous;
             throw;
         }
     }
