@@ -3,13 +3,14 @@ using System.Text.Json;
 namespace GrainStream.Grains.Tasks;
 
 /// <summary>One task (key: its id). Publishes <c>status</c> and <c>progress</c> on
-/// <see cref="TaskStreams.Task"/> and <see cref="TaskStreams.Queue"/>.</summary>
-public interface ITaskJobGrain : IGrainWithStringKey
+/// <see cref="TaskStreams.Task"/> and <see cref="TaskStreams.Queue"/>. A finished task is deleted
+/// after <c>Tasks:Retention</c> (a durable reminder).</summary>
+public interface ITaskJobGrain : IGrainWithStringKey, IRemindable
 {
     /// <summary>Creates the task and enqueues it; calling again returns the existing task.</summary>
     Task<TaskJobView> Create(CreateTaskCommand command);
 
-    /// <summary>The task, or null when it was never created.</summary>
+    /// <summary>The task, or null when it was never created or was finished longer than the retention ago.</summary>
     [ReadOnly]
     Task<TaskJobView?> Get();
 

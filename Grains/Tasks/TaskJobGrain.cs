@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GrainStream.Grains.Tasks;
 
@@ -13,11 +14,17 @@ namespace GrainStream.Grains.Tasks;
 /// at creation, where the queue entry comes first: an entry without a job is dropped at claim,
 /// whereas a queued job without an entry would be stranded. A lost call after a job's write is
 /// repaired by the lease: the queue keeps it until <see cref="LeaseExpired"/> confirms.
+/// A finished task holds a durable reminder that deletes its state once <see cref="TaskOptions.Retention"/>
+/// has passed on the platform clock; until the row is gone, <see cref="Get"/> already answers null.
 /// </remarks>
 public sealed class TaskJobGrain(
-    [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time, IOptions<TaskOptions> options,
     ILogger<TaskJobGrain> logger, [PersistentState("state")] IPersistentState<TaskJobState> state) : Grain, ITaskJobGrain
 {
+    private const string RetentionReminder = "retention";
+
+    private readonly TaskOptions _options = options.Value;
+
     private string Id => this.GetPrimaryKeyString();
 
     private TaskJobView? Job => state.State.Job;
@@ -44,7 +51,51 @@ public sealed class TaskJobGrain(
     }
 
     /// <inheritdoc/>
-    public Task<TaskJobView?> Get() => Task.FromResult(Job);
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A task past its retention whose reminder was lost goes as soon as anyone asks for it.
+        if (IsPastRetention) await DeleteAsync();
+    }
+
+    /// <inheritdoc/>
+    public Task<TaskJobView?> Get() => Task.FromResult(IsPastRetention ? null : Job);
+
+    /// <inheritdoc/>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != RetentionReminder) return;
+        if (IsPastRetention || Job is null) await DeleteAsync();
+    }
+
+    private bool IsPastRetention => Job is { IsTerminal: true, FinishedAt: { } finished } && time.GetUtcNow() >= finished + _options.Retention;
+
+    /// <summary>Deletes the task's state row and its reminder; the activation then goes away.</summary>
+    private async Task DeleteAsync()
+    {
+        logger.LogInformation("Task {TaskId} finished more than {Retention} ago; deleting it", Id, _options.Retention);
+        await state.ClearStateAsync();
+        await this.UnregisterReminderIfAny(RetentionReminder);
+        DeactivateOnIdle();
+    }
+
+    /// <summary>Starts the retention clock of a task that has just finished. The first tick comes
+    /// at the end of the retention or after one check period, whichever is sooner, so that a
+    /// platform clock moved by hand (tests) is noticed; the check period (default 1 h) bounds how
+    /// late a deletion may be.</summary>
+    private async Task StartRetentionAsync(DateTimeOffset finishedAt)
+    {
+        var remaining = finishedAt + _options.Retention - time.GetUtcNow();
+        var due = remaining < _options.RetentionCheckPeriod ? remaining : _options.RetentionCheckPeriod;
+        try
+        {
+            await this.RegisterOrUpdateReminder(RetentionReminder, due > TimeSpan.Zero ? due : TimeSpan.Zero, _options.RetentionCheckPeriod);
+        }
+        catch (Exception exception)
+        {
+            // The task is finished and stored; without its reminder it is deleted at its next activation after the retention.
+            logger.LogWarning(exception, "Registering the retention reminder of task {TaskId} failed", Id);
+        }
+    }
 
     /// <inheritdoc/>
     public async Task<TaskJobView?> Cancel()
@@ -56,6 +107,7 @@ public sealed class TaskJobGrain(
         await SaveAsync(job, leaseToken: null);
         await PublishStatusAsync(job);
         await QueueOf(job).Remove(Id);
+        await StartRetentionAsync(now);
         return job;
     }
 
@@ -109,6 +161,7 @@ public sealed class TaskJobGrain(
         await SaveAsync(job, leaseToken: null);
         await PublishStatusAsync(job);
         await QueueOf(job).Remove(Id);
+        await StartRetentionAsync(now);
         return WorkerReportOutcome.Accepted;
     }
 
@@ -162,6 +215,7 @@ public sealed class TaskJobGrain(
             await SaveAsync(job, leaseToken: null);
             await PublishStatusAsync(job);
             await QueueOf(job).Remove(Id);
+            await StartRetentionAsync(now);
         }
     }
 

@@ -18,9 +18,10 @@ public sealed class TaskOptions
     /// state is deleted and it is 404. Default 7 days.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Period of the durable reminder that deletes a finished task once its retention
-    /// has passed (it fires first at the end of the retention). Default 1 h.</summary>
-    public TimeSpan RetentionCheckPeriod { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Period of the durable reminder that deletes a finished task once its retention has
+    /// passed on the platform clock: a finished task's reminder fires this often (7 times in the
+    /// default week) and a deletion may be this late. Default 1 day.</summary>
+    public TimeSpan RetentionCheckPeriod { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>The longest lease a claim may ask for.</summary>
     public TimeSpan MaxLease => TimeSpan.FromSeconds(MaxLeaseSeconds);
