@@ -11,6 +11,9 @@ public static partial class EntityKey
     /// <c>$</c> also matches before a final line feed, so <c>alice\n</c> would pass.</summary>
     public const string Pattern = @"^[A-Za-z0-9._-]{1,128}\z";
 
+    /// <summary>The longest key, in characters.</summary>
+    public const int MaxLength = 128;
+
     /// <summary>True when <paramref name="key"/> is a valid key.</summary>
     public static bool IsValid([NotNullWhen(true)] string? key) => key is not null && key is not "." and not ".." && KeyRegex().IsMatch(key);
 

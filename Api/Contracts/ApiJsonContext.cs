@@ -17,6 +17,8 @@ namespace GrainStream.Api.Contracts;
 [JsonSerializable(typeof(EnqueueMessageRequest))]
 [JsonSerializable(typeof(EnqueueMessageResponse))]
 [JsonSerializable(typeof(AckMessagesRequest))]
+[JsonSerializable(typeof(NackMessagesRequest))]
+[JsonSerializable(typeof(ExtendVisibilityRequest))]
 [JsonSerializable(typeof(AppendLinesResponse))]
 [JsonSerializable(typeof(HealthStatus))]
 [JsonSerializable(typeof(string[]))]

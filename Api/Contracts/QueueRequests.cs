@@ -19,14 +19,32 @@ public sealed record EnqueueMessageResponse(long Id);
 
 /// <summary>POST /api/queues/{queue}/ack.</summary>
 /// <param name="Consumer">The consumer the messages were delivered to (a key).</param>
-/// <param name="Ids">The message ids (1-1,000 of them, each ≥ 1).</param>
-public sealed record AckMessagesRequest(string? Consumer, IReadOnlyList<long>? Ids) : IValidatedRequest
+/// <param name="Ids">The message ids (each ≥ 1).</param>
+/// <param name="Receipts">The deliveries' receipts; together with <paramref name="Ids"/> 1-1,000 of them.</param>
+public sealed record AckMessagesRequest(string? Consumer, IReadOnlyList<long>? Ids, IReadOnlyList<string>? Receipts = null) : IValidatedRequest, IDeliveryReferences
+{
+    void IValidatedRequest.Validate(ValidationErrors errors) => DeliveryReferences.Validate(errors, Consumer, Ids, Receipts);
+}
+
+/// <summary>POST /api/queues/{queue}/nack: the messages are visible again at once.</summary>
+/// <param name="Consumer">The consumer the messages were delivered to (a key).</param>
+/// <param name="Ids">The message ids (each ≥ 1).</param>
+/// <param name="Receipts">The deliveries' receipts; together with <paramref name="Ids"/> 1-1,000 of them.</param>
+public sealed record NackMessagesRequest(string? Consumer, IReadOnlyList<long>? Ids, IReadOnlyList<string>? Receipts = null) : IValidatedRequest, IDeliveryReferences
+{
+    void IValidatedRequest.Validate(ValidationErrors errors) => DeliveryReferences.Validate(errors, Consumer, Ids, Receipts);
+}
+
+/// <summary>POST /api/queues/{queue}/extend: the messages stay invisible for <paramref name="Seconds"/> from now.</summary>
+/// <param name="Consumer">The consumer the messages were delivered to (a key).</param>
+/// <param name="Ids">The message ids (each ≥ 1).</param>
+/// <param name="Receipts">The deliveries' receipts; together with <paramref name="Ids"/> 1-1,000 of them.</param>
+/// <param name="Seconds">The new visibility, from now (1 to <c>Queues:MaxVisibilityExtension</c>, default 43,200).</param>
+public sealed record ExtendVisibilityRequest(string? Consumer, IReadOnlyList<long>? Ids, IReadOnlyList<string>? Receipts, int? Seconds) : IValidatedRequest, IDeliveryReferences
 {
     void IValidatedRequest.Validate(ValidationErrors errors)
     {
-        errors.Key("consumer", Consumer);
-        if (Ids is null || Ids.Count == 0) errors.Add("ids", "'ids' must list at least one message id.");
-        else if (Ids.Count > 1000) errors.Add("ids", "At most 1,000 ids per ack.");
-        else if (Ids.Any(id => id < 1)) errors.Add("ids", "Message ids are ≥ 1.");
+        DeliveryReferences.Validate(errors, Consumer, Ids, Receipts);
+        errors.Range("seconds", Seconds, 1, int.MaxValue, required: true);
     }
 }

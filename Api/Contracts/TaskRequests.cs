@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GrainStream.Api.Validation;
+using GrainStream.Grains;
 using GrainStream.Grains.Tasks;
 
 namespace GrainStream.Api.Contracts;
@@ -26,7 +27,7 @@ public sealed record CreateTaskRequest(string? Type, JsonElement? Payload, strin
 /// <param name="Worker">The worker (a key).</param>
 /// <param name="Types">Task types it takes (keys; any when absent or empty; at most 32).</param>
 /// <param name="Queue">The queue (default <c>default</c>).</param>
-/// <param name="LeaseSeconds">How long the worker holds the task without reporting (1-3,600; default <c>Tasks:DefaultLease</c>, 30 s).</param>
+/// <param name="LeaseSeconds">How long the worker holds the task without reporting (1 to <c>Tasks:MaxLeaseSeconds</c>, default 600; more is 400; default <c>Tasks:DefaultLease</c>, 30 s).</param>
 public sealed record ClaimTaskRequest(string? Worker, IReadOnlyList<string>? Types, string? Queue, int? LeaseSeconds) : IValidatedRequest
 {
     void IValidatedRequest.Validate(ValidationErrors errors)
@@ -43,11 +44,13 @@ public sealed record ClaimTaskRequest(string? Worker, IReadOnlyList<string>? Typ
 /// <param name="Worker">The worker holding the lease.</param>
 /// <param name="Percent">0-100.</param>
 /// <param name="Message">An optional note (up to 1,000 characters).</param>
-public sealed record TaskProgressRequest(string? Worker, int? Percent, string? Message) : IValidatedRequest
+/// <param name="LeaseToken">The <c>leaseToken</c> of the claim (a report without the current attempt's token is 409).</param>
+public sealed record TaskProgressRequest(string? Worker, int? Percent, string? Message, string? LeaseToken = null) : IValidatedRequest
 {
     void IValidatedRequest.Validate(ValidationErrors errors)
     {
         errors.Key("worker", Worker);
+        errors.Text("leaseToken", LeaseToken, SecretTokens.MaxLength, required: false);
         errors.Range("percent", Percent, 0, 100, required: true);
         errors.Text("message", Message, TaskRules.MaxProgressMessageLength, required: false);
     }
@@ -56,19 +59,26 @@ public sealed record TaskProgressRequest(string? Worker, int? Percent, string? M
 /// <summary>POST /api/tasks/{id}/complete.</summary>
 /// <param name="Worker">The worker holding the lease.</param>
 /// <param name="Result">The result (any JSON).</param>
-public sealed record CompleteTaskRequest(string? Worker, JsonElement? Result) : IValidatedRequest
+/// <param name="LeaseToken">The <c>leaseToken</c> of the claim (a report without the current attempt's token is 409).</param>
+public sealed record CompleteTaskRequest(string? Worker, JsonElement? Result, string? LeaseToken = null) : IValidatedRequest
 {
-    void IValidatedRequest.Validate(ValidationErrors errors) => errors.Key("worker", Worker);
+    void IValidatedRequest.Validate(ValidationErrors errors)
+    {
+        errors.Key("worker", Worker);
+        errors.Text("leaseToken", LeaseToken, SecretTokens.MaxLength, required: false);
+    }
 }
 
 /// <summary>POST /api/tasks/{id}/fail.</summary>
 /// <param name="Worker">The worker holding the lease.</param>
 /// <param name="Error">What went wrong (1-4,000 characters).</param>
-public sealed record FailTaskRequest(string? Worker, string? Error) : IValidatedRequest
+/// <param name="LeaseToken">The <c>leaseToken</c> of the claim (a report without the current attempt's token is 409).</param>
+public sealed record FailTaskRequest(string? Worker, string? Error, string? LeaseToken = null) : IValidatedRequest
 {
     void IValidatedRequest.Validate(ValidationErrors errors)
     {
         errors.Key("worker", Worker);
+        errors.Text("leaseToken", LeaseToken, SecretTokens.MaxLength, required: false);
         errors.Text("error", Error, TaskRules.MaxErrorLength);
     }
 }

@@ -22,7 +22,7 @@ internal static class EventsEndpoints
         return api;
     }
 
-    private static async Task<Results<SseStreamResult, ValidationProblem, ProblemHttpResult>> Events(HttpRequest request, IClusterClient cluster, IOptions<SseOptions> options)
+    private static async Task<Results<SseStreamResult, ValidationProblem, ProblemHttpResult>> Events(HttpRequest request, IClusterClient cluster, IOptions<SseOptions> options, ConnectionRegistry registry)
     {
         var requested = request.Query["topic"];
         if (requested.Count == 0) return TopicProblem("Name at least one topic: ?topic=chat:lobby&topic=stock:ACME.");
@@ -47,13 +47,18 @@ internal static class EventsEndpoints
         for (var i = 0; i < streams.Count; i++)
         {
             var streamId = streams[i];
-            subscriptions.Add(new SseSubscription(streamId, positions is not null && positions.TryGetValue(topics[i], out var position) ? position : null));
+            EventPosition? after = positions is not null && positions.TryGetValue(topics[i], out var position) ? position : null;
             if (streamId.Namespace() == LogStreams.File("x").Namespace()) await cluster.GetGrain<ILogFileGrain>(streamId.Key()).EnsureWatching();
             if (streamId.Namespace() == Grains.Queues.QueueStreams.Consumer("q", "c").Namespace())
             {
                 var slash = streamId.Key().IndexOf('/');
-                presence.Add(new SsePresence(PresenceKind.QueueConsumer, streamId.Key()[..slash], streamId.Key()[(slash + 1)..]));
+                var (queue, consumer) = (streamId.Key()[..slash], streamId.Key()[(slash + 1)..]);
+                // As on /api/queues/{queue}/events: one connection per consumer, and no replay of acked bodies.
+                if (await QueueConsumerClaims.ClaimAsync(request.HttpContext, cluster, registry, queue, consumer) is { } refused) return refused;
+                presence.Add(new SsePresence(PresenceKind.QueueConsumer, queue, consumer));
+                after = null;
             }
+            subscriptions.Add(new SseSubscription(streamId, after));
         }
         return new SseStreamResult(subscriptions, new MultiplexCursor(topics), presence);
     }

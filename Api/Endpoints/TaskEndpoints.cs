@@ -77,13 +77,13 @@ internal static class TaskEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Progress(string id, TaskProgressRequest request, IClusterClient cluster)
-        => Outcome(id, request.Worker!, await cluster.GetGrain<ITaskJobGrain>(id).ReportProgress(request.Worker!, request.Percent!.Value, request.Message));
+        => Outcome(id, request.Worker!, await cluster.GetGrain<ITaskJobGrain>(id).ReportProgress(request.Worker!, request.LeaseToken, request.Percent!.Value, request.Message));
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Complete(string id, CompleteTaskRequest request, IClusterClient cluster)
-        => Outcome(id, request.Worker!, await cluster.GetGrain<ITaskJobGrain>(id).Complete(request.Worker!, request.Result));
+        => Outcome(id, request.Worker!, await cluster.GetGrain<ITaskJobGrain>(id).Complete(request.Worker!, request.LeaseToken, request.Result));
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Fail(string id, FailTaskRequest request, IClusterClient cluster)
-        => Outcome(id, request.Worker!, await cluster.GetGrain<ITaskJobGrain>(id).Fail(request.Worker!, request.Error!));
+        => Outcome(id, request.Worker!, await cluster.GetGrain<ITaskJobGrain>(id).Fail(request.Worker!, request.LeaseToken, request.Error!));
 
     private static Results<NoContent, ProblemHttpResult> Outcome(string id, string worker, WorkerReportOutcome outcome) => outcome switch
     {
@@ -92,7 +92,7 @@ internal static class TaskEndpoints
         _ => TypedResults.Problem(
             statusCode: StatusCodes.Status409Conflict,
             title: "Not the lease holder",
-            detail: $"Worker '{worker}' does not hold the lease of task '{id}' (it expired, or another worker holds it)."),
+            detail: $"Worker '{worker}' does not hold the lease of task '{id}' (it expired, another worker holds it, or leaseToken is not the one the current attempt's claim returned)."),
     };
 
     private static ProblemHttpResult NotFound(string id)

@@ -45,6 +45,15 @@ internal sealed class ConnectionRegistry : IHostedService, IDisposable
     /// <summary>This node's identity in presence reports: one per process (per app instance).</summary>
     public string NodeId { get; } = Guid.NewGuid().ToString("N");
 
+    /// <summary>How long a report holds unless renewed.</summary>
+    public TimeSpan Lease => _lease;
+
+    /// <summary>True while this node has an open stream registered for <paramref name="member"/> in <paramref name="entity"/>.</summary>
+    public bool IsRegistered(PresenceKind kind, string entity, string member)
+    {
+        lock (_gate) return _groups.TryGetValue((kind, entity), out var group) && group.Members.ContainsKey(member);
+    }
+
     /// <summary>Counts one open stream of <paramref name="member"/> in <paramref name="entity"/> until disposed.</summary>
     public IDisposable Register(PresenceKind kind, string entity, string member)
     {

@@ -936,7 +936,7 @@ const queue = {
     if (!d || typeof d.id !== 'number') return;
     const body = typeof d.body === 'string' ? d.body : JSON.stringify(d.body);
     const ack = el('button', { type: 'button', class: 'small', 'data-testid': 'queue-ack', text: 'Ack' });
-    ack.addEventListener('click', () => this.ack(d.id, ack));
+    ack.addEventListener('click', () => this.ack(d.id, d.receipt, ack));
     const li = el('li', { class: d.redelivered ? 'delivery redelivered' : 'delivery', dataset: { testid: 'queue-delivery', id: String(d.id) } },
       el('code', { class: 'qid', text: `#${d.id}` }),
       el('span', { class: 'body', text: body }),
@@ -948,10 +948,12 @@ const queue = {
     this.soonStats();
   },
 
-  async ack(id, button) {
+  async ack(id, receipt, button) {
     button.disabled = true;
     try {
-      await api('POST', `/api/queues/${enc(this.name)}/ack`, { json: { consumer: this.consumer, ids: [id] } });
+      // The delivery's receipt proves it was delivered here (required when Queues:RequireReceipts is on).
+      const which = receipt ? { receipts: [receipt] } : { ids: [id] };
+      await api('POST', `/api/queues/${enc(this.name)}/ack`, { json: { consumer: this.consumer, ...which } });
       this.items.get(id)?.remove();
       this.items.delete(id);
       this.stats();

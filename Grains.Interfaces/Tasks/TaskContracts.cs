@@ -30,6 +30,9 @@ public enum TaskJobStatus
 public sealed record CreateTaskCommand(string Type, JsonElement? Payload, string Queue, int MaxAttempts);
 
 /// <summary>A task as clients see it; also the payload of the <c>status</c> event.</summary>
+/// <remarks><see cref="LeaseToken"/> is set only in the answer to the claim that started the
+/// attempt (it proves the lease in progress, complete and fail); everywhere else it is null and
+/// left out of the JSON, so watching a task never reveals it.</remarks>
 [GenerateSerializer, Immutable]
 [StreamEventName("status")]
 public sealed record TaskJobView(
@@ -49,7 +52,8 @@ public sealed record TaskJobView(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? LeaseExpiresAt)
+    DateTimeOffset? LeaseExpiresAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LeaseToken = null)
 {
     /// <summary>True for succeeded, failed and cancelled.</summary>
     [JsonIgnore]
@@ -72,7 +76,8 @@ public enum WorkerReportOutcome
     Accepted,
     /// <summary>No such task.</summary>
     NotFound,
-    /// <summary>The worker does not hold the task's lease (expired, or another worker's).</summary>
+    /// <summary>The worker does not hold the task's lease (expired, another worker's, or the lease
+    /// token is not the current attempt's).</summary>
     NotLeaseHolder,
 }
 

@@ -45,6 +45,17 @@ internal sealed class NodeLeaseTable
         return present;
     }
 
+    /// <summary>True when a node other than <paramref name="nodeId"/> lists <paramref name="name"/>
+    /// under a lease still running at <paramref name="now"/>.</summary>
+    public bool ListedByOtherNode(string name, string nodeId, DateTimeOffset now)
+    {
+        foreach (var (node, lease) in _nodes)
+        {
+            if (node != nodeId && lease.ExpiresAt > now && lease.Names.Contains(name)) return true;
+        }
+        return false;
+    }
+
     /// <summary>The table in its stored form.</summary>
     public NodeLeaseState ToState()
     {

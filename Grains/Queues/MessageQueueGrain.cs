@@ -10,9 +10,11 @@ namespace GrainStream.Grains.Queues;
 /// <summary>A durable FIFO queue with competing consumers. Consumers are the names API nodes report
 /// (with a lease) for their open event streams; each waiting message, oldest first, goes to the
 /// connected consumer with the fewest messages in flight, as a <c>message</c> event on that
-/// consumer's stream (<see cref="QueueStreams.Consumer"/>). A delivery not acked within the
-/// visibility timeout makes the message visible again, and it is delivered again flagged
-/// <c>redelivered</c>. A timer watches the timeouts and leases while anything is in flight or any
+/// consumer's stream (<see cref="QueueStreams.Consumer"/>), with a receipt new per delivery. A delivery
+/// not acked within the visibility timeout (or nacked) makes the message visible again, and it is
+/// delivered again flagged <c>redelivered</c>, up to <see cref="QueueOptions.MaxDeliveries"/> times;
+/// then it moves to the dead-letter queue. One connection at a time holds a consumer name
+/// (<see cref="ClaimConsumer"/>). A timer watches the timeouts and leases while anything is in flight or any
 /// consumer is connected; a durable reminder brings a queue holding messages back after a restart.</summary>
 public class MessageQueueGrain(
     [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
@@ -32,6 +34,7 @@ public class MessageQueueGrain(
     private readonly QueueOptions _options = options.Value;
     private readonly NodeLeaseTable _consumers = new();
     private readonly Dictionary<string, long> _lastServed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ConsumerClaim> _claims = new(StringComparer.Ordinal);
     private long _deliveries;
     private string _queue = "";
     private IGrainTimer? _sweepTimer;
@@ -71,26 +74,144 @@ public class MessageQueueGrain(
     /// <inheritdoc/>
     public async Task<int> Ack(string consumer, IReadOnlyList<long> ids)
     {
-        EntityKey.Require(consumer, nameof(consumer));
         if (ids is null) throw new ArgumentException("ids is required.", nameof(ids));
-        if (ids.Count > MaxAckIds) throw new ArgumentException($"ids may list at most {MaxAckIds} message ids.", nameof(ids));
-        if (ids.Count == 0) return 0;
+        return (await Acknowledge(consumer, ids, null)).Settled;
+    }
 
-        var acked = new HashSet<long>(ids);
-        // A delivery past its timeout but not yet taken back still belongs to its consumer.
-        var removed = state.State.Messages.RemoveAll(m => m.Consumer == consumer && acked.Contains(m.Id));
-        if (removed > 0) await DispatchAsync(changed: true);
-        return removed;
+    /// <inheritdoc/>
+    public async Task<QueueSettlement> Acknowledge(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts)
+    {
+        var (held, settlement) = Held(consumer, ids, receipts);
+        if (held.Count == 0) return settlement;
+        state.State.Messages.RemoveAll(held.Contains);
+        await DispatchAsync(changed: true);
+        return settlement;
+    }
+
+    /// <inheritdoc/>
+    public async Task<QueueSettlement> Nack(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts)
+    {
+        var (held, settlement) = Held(consumer, ids, receipts);
+        if (held.Count == 0) return settlement;
+        foreach (var message in held) TakeBack(message);
+        await DispatchAsync(changed: true);
+        return settlement;
+    }
+
+    /// <inheritdoc/>
+    public async Task<QueueSettlement> ExtendVisibility(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts, TimeSpan visibleAfter)
+    {
+        if (visibleAfter < TimeSpan.FromSeconds(1) || visibleAfter > _options.MaxVisibilityExtension)
+        {
+            throw new ArgumentException($"seconds must be between 1 and {(long)_options.MaxVisibilityExtension.TotalSeconds} (Queues:MaxVisibilityExtension).", "seconds");
+        }
+        var (held, settlement) = Held(consumer, ids, receipts);
+        if (held.Count == 0) return settlement;
+        var until = time.GetUtcNow() + visibleAfter;
+        foreach (var message in held) message.InvisibleUntil = until;
+        await DispatchAsync(changed: true);
+        return settlement;
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> ClaimConsumer(string nodeId, string connectionId, string consumer, TimeSpan lease)
+    {
+        NodeLeaseTable.Validate(nodeId, [consumer], lease, _options.MaxConsumerLease, nameof(consumer));
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionId);
+        var now = time.GetUtcNow();
+        ExpireClaims(now);
+        if (_claims.TryGetValue(consumer, out var held) && held.Connection != connectionId) return Task.FromResult(false);
+        // After a re-activation the claims are gone, but the nodes' stored leases still say who is connected where.
+        if (_consumers.ListedByOtherNode(consumer, nodeId, now)) return Task.FromResult(false);
+        _claims[consumer] = new ConsumerClaim(nodeId, connectionId) { ExpiresAt = now + lease };
+        return Task.FromResult(true);
+    }
+
+    /// <inheritdoc/>
+    public Task ReleaseConsumer(string consumer, string connectionId)
+    {
+        if (consumer is not null && _claims.TryGetValue(consumer, out var held) && held.Connection == connectionId) _claims.Remove(consumer);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The messages in flight to <paramref name="consumer"/> named by id or receipt, and the
+    /// answer naming what it does not hold. A delivery past its timeout but not yet taken back still
+    /// belongs to its consumer.</summary>
+    private (HashSet<QueuedMessage> Held, QueueSettlement Settlement) Held(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts)
+    {
+        EntityKey.Require(consumer, nameof(consumer));
+        if (ids is null && receipts is null) throw new ArgumentException("ids or receipts is required.", nameof(ids));
+        if ((ids?.Count ?? 0) + (receipts?.Count ?? 0) > MaxAckIds) throw new ArgumentException($"ids and receipts may name at most {MaxAckIds} deliveries.", nameof(ids));
+
+        var held = new HashSet<QueuedMessage>();
+        var notHeldIds = new List<long>();
+        var notHeldReceipts = new List<string>();
+        if (ids is { Count: > 0 })
+        {
+            var byId = state.State.Messages.Where(m => m.Consumer == consumer).ToDictionary(m => m.Id);
+            foreach (var id in ids.Distinct())
+            {
+                if (byId.TryGetValue(id, out var message)) held.Add(message);
+                else notHeldIds.Add(id);
+            }
+        }
+        if (receipts is { Count: > 0 })
+        {
+            var byReceipt = state.State.Messages.Where(m => m.Consumer == consumer && m.Receipt is not null).ToDictionary(m => m.Receipt!, StringComparer.Ordinal);
+            foreach (var receipt in receipts.Distinct(StringComparer.Ordinal))
+            {
+                if (receipt is not null && byReceipt.TryGetValue(receipt, out var message)) held.Add(message);
+                else notHeldReceipts.Add(receipt ?? "");
+            }
+        }
+        return (held, new QueueSettlement(held.Count, notHeldIds, notHeldReceipts));
+    }
+
+    private static void TakeBack(QueuedMessage message)
+    {
+        message.Consumer = null;
+        message.InvisibleUntil = null;
+        message.Receipt = null;
+    }
+
+    private void ExpireClaims(DateTimeOffset now)
+    {
+        foreach (var (consumer, claim) in _claims.Where(c => c.Value.ExpiresAt <= now).ToList()) _claims.Remove(consumer);
     }
 
     /// <inheritdoc/>
     public async Task ReportConsumers(string nodeId, IReadOnlyList<string> consumers, TimeSpan lease)
     {
         NodeLeaseTable.Validate(nodeId, consumers, lease, _options.MaxConsumerLease, nameof(consumers));
-        _consumers.Report(nodeId, consumers, time.GetUtcNow() + lease);
+        var now = time.GetUtcNow();
+        _consumers.Report(nodeId, consumers, now + lease);
         consumerLeases.State = _consumers.ToState();
         await consumerLeases.WriteStateAsync();
-        await DispatchAsync(changed: false);
+        await DispatchAsync(changed: false, resendTo: RenewClaims(nodeId, consumers, now + lease));
+    }
+
+    /// <summary>Renews the node's claims on the consumers it reports and drops those of consumers it
+    /// no longer reports once they were live (the connection ended). Returns the consumers reported
+    /// for the first time since their claim: their connection is live now, so what they hold is sent again.</summary>
+    private List<string>? RenewClaims(string nodeId, IReadOnlyList<string> consumers, DateTimeOffset expiresAt)
+    {
+        List<string>? live = null;
+        var reported = new HashSet<string>(consumers, StringComparer.Ordinal);
+        foreach (var (consumer, claim) in _claims.Where(c => c.Value.Node == nodeId).ToList())
+        {
+            if (reported.Contains(consumer))
+            {
+                claim.ExpiresAt = expiresAt;
+                if (claim.Live) continue;
+                claim.Live = true;
+                (live ??= []).Add(consumer);
+            }
+            else if (claim.Live)
+            {
+                _claims.Remove(consumer);
+            }
+        }
+        return live;
     }
 
     /// <inheritdoc/>
@@ -112,12 +233,15 @@ public class MessageQueueGrain(
     /// <summary>Takes back timed-out deliveries, hands waiting messages to consumers, stores the
     /// queue when anything changed (or <paramref name="changed"/> says the caller changed it), then
     /// publishes the deliveries and re-arms the timer and reminder.</summary>
-    private async Task DispatchAsync(bool changed)
+    private async Task DispatchAsync(bool changed, List<string>? resendTo = null)
     {
         var now = time.GetUtcNow();
         _consumers.Expire(now);
+        ExpireClaims(now);
         changed |= ReleaseTimedOut(now);
-        var deliveries = Assign(now);
+        changed |= await DeadLetterAsync();
+        var deliveries = Resend(resendTo);
+        deliveries.AddRange(Assign(now));
         try
         {
             if (changed || deliveries.Count > 0) await WriteStateAsync();
@@ -136,12 +260,57 @@ public class MessageQueueGrain(
         foreach (var message in state.State.Messages)
         {
             if (message.Consumer is null || message.InvisibleUntil > now) continue;
-            message.Consumer = null;
-            message.InvisibleUntil = null;
+            TakeBack(message);
             released = true;
         }
         return released;
     }
+
+    /// <summary>True when the message has been delivered <see cref="QueueOptions.MaxDeliveries"/>
+    /// times and this queue has a dead-letter queue: it waits to move there, never to be delivered again.</summary>
+    private bool IsDead(QueuedMessage message)
+        => _options.MaxDeliveries > 0 && message.DeliveryCount >= _options.MaxDeliveries && QueueStreams.DeadLetterQueue(_queue) is not null;
+
+    /// <summary>Moves waiting messages delivered too often to <c>{queue}.dead</c>: enqueued there first,
+    /// then removed here, so a failure in between duplicates a dead letter rather than losing it. A
+    /// refused move (the dead-letter queue is full) is tried again at the next dispatch.</summary>
+    private async Task<bool> DeadLetterAsync()
+    {
+        if (QueueStreams.DeadLetterQueue(_queue) is not { } deadLetters) return false;
+        var moved = false;
+        foreach (var message in state.State.Messages.Where(m => m.Consumer is null && IsDead(m)).ToList())
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IMessageQueueGrain>(deadLetters).Enqueue(message.Body);
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "Moving message {Id} of queue {Queue} to {DeadLetters} failed; trying again later", message.Id, _queue, deadLetters);
+                continue;
+            }
+            state.State.Messages.Remove(message);
+            moved = true;
+            logger.LogInformation("Message {Id} of queue {Queue} was delivered {Count} times without an ack; moved to {DeadLetters}", message.Id, _queue, message.DeliveryCount, deadLetters);
+        }
+        return moved;
+    }
+
+    /// <summary>The deliveries in flight to <paramref name="consumers"/>, as they were sent (same
+    /// receipt, same count): a connection that just went live gets what it still holds.</summary>
+    private List<(string Consumer, QueueDelivery Delivery)> Resend(List<string>? consumers)
+    {
+        var deliveries = new List<(string, QueueDelivery)>();
+        if (consumers is null) return deliveries;
+        foreach (var message in state.State.Messages)
+        {
+            if (message.Consumer is { } holder && consumers.Contains(holder)) deliveries.Add((holder, ToDelivery(message)));
+        }
+        return deliveries;
+    }
+
+    private static QueueDelivery ToDelivery(QueuedMessage message)
+        => new(message.Id, message.Body, message.DeliveryCount > 1, message.DeliveryCount, message.EnqueuedAt, message.Receipt);
 
     /// <summary>Oldest waiting message first, each to the connected consumer with the fewest in
     /// flight (below the limit); ties go to the consumer served longest ago.</summary>
@@ -159,7 +328,7 @@ public class MessageQueueGrain(
         }
         foreach (var message in state.State.Messages)
         {
-            if (message.Consumer is not null) continue;
+            if (message.Consumer is not null || IsDead(message)) continue;
             var consumer = inFlight
                 .Where(c => c.Value < _options.MaxInFlightPerConsumer)
                 .OrderBy(c => c.Value)
@@ -172,7 +341,8 @@ public class MessageQueueGrain(
             message.Consumer = consumer;
             message.InvisibleUntil = now + _options.VisibilityTimeout;
             message.DeliveryCount++;
-            deliveries.Add((consumer, new QueueDelivery(message.Id, message.Body, message.DeliveryCount > 1, message.DeliveryCount, message.EnqueuedAt)));
+            message.Receipt = SecretTokens.New();
+            deliveries.Add((consumer, ToDelivery(message)));
         }
         return deliveries;
     }

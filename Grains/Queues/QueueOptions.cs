@@ -28,6 +28,19 @@ public sealed class QueueOptions
     /// after a restart. Default 1 min.</summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Deliveries of one message without an ack (timed out or nacked) after which it moves to
+    /// the dead-letter queue <c>{queue}.dead</c> instead of being delivered again; 0 turns this off. A
+    /// dead-letter queue itself, and a queue whose name is longer than 123 characters (so that
+    /// <c>{queue}.dead</c> would not be a key), redeliver without limit. Default 5.</summary>
+    public int MaxDeliveries { get; set; } = 5;
+
+    /// <summary>Longest visibility an extend may ask for, from the time of the extend. Default 12 h.</summary>
+    public TimeSpan MaxVisibilityExtension { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>When true, ack, nack and extend must name deliveries by <c>receipts</c>; naming them by
+    /// <c>ids</c> alone is 400. Read by the API node. Default false (ids, as before, are accepted).</summary>
+    public bool RequireReceipts { get; set; }
+
     /// <summary>Longest consumer lease a node may ask for. Default 5 min.</summary>
     public TimeSpan MaxConsumerLease { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -22,4 +22,8 @@ public sealed class QueuedMessage
 
     /// <summary>When an unacked delivery times out and the message becomes visible again.</summary>
     public DateTimeOffset? InvisibleUntil { get; set; }
+
+    /// <summary>The receipt of the delivery in flight (new per delivery); null while the message waits
+    /// (and for a delivery stored before receipts existed, which is then acked by id only).</summary>
+    public string? Receipt { get; set; }
 }

@@ -16,6 +16,8 @@ public static class QueuesServiceCollectionExtensions
                 "Queues:VisibilityTimeout, Queues:SweepInterval, Queues:ReminderPeriod and Queues:MaxConsumerLease must be positive.")
             .Validate(o => o.MaxInFlightPerConsumer > 0 && o.MaxMessageBytes > 0 && o.MaxDepth > 0,
                 "Queues:MaxInFlightPerConsumer, Queues:MaxMessageBytes and Queues:MaxDepth must be positive.")
+            .Validate(o => o.MaxDeliveries >= 0 && o.MaxVisibilityExtension >= TimeSpan.FromSeconds(1),
+                "Queues:MaxDeliveries must not be negative and Queues:MaxVisibilityExtension must be at least 1 s.")
             .ValidateOnStart();
         services.AddGrainStreamJson(QueueStateJsonContext.Default);
         return services;

@@ -31,7 +31,7 @@ internal sealed class DemoTaskWorker(IClusterClient client, IOptions<TaskOptions
         // Stop as soon as the application starts stopping, before the silo it calls goes away.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
         var cancellationToken = stopping.Token;
-        var lease = TimeSpan.FromTicks(Math.Clamp(_options.DefaultLease.Ticks, TaskRules.MinLease.Ticks, TaskRules.MaxLease.Ticks));
+        var lease = TimeSpan.FromTicks(Math.Clamp(_options.DefaultLease.Ticks, TaskRules.MinLease.Ticks, _options.MaxLease.Ticks));
         var tasks = new DemoTasks(client, time, lease, logger);
         var prefix = $"demo-{Guid.NewGuid().ToString("N")[..8]}";
         Task<StreamSubscriptionHandle<StreamEvent>?>? subscribing = null;

@@ -34,9 +34,9 @@ internal sealed class DemoTasks(IClusterClient client, TimeProvider time, TimeSp
         for (var i = 1; i <= n; i++)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(delay), time, cancellationToken).ConfigureAwait(false);
-            if (!await Report(job.ReportProgress(worker, i * 100 / n, $"{i}/{n}"), task, "progress", cancellationToken).ConfigureAwait(false)) return;
+            if (!await Report(job.ReportProgress(worker, task.LeaseToken, i * 100 / n, $"{i}/{n}"), task, "progress", cancellationToken).ConfigureAwait(false)) return;
         }
-        await Report(job.Complete(worker, Json($"{{\"count\":{n}}}")), task, "complete", cancellationToken).ConfigureAwait(false);
+        await Report(job.Complete(worker, task.LeaseToken, Json($"{{\"count\":{n}}}")), task, "complete", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SleepAsync(ITaskJobGrain job, string worker, TaskJobView task, CancellationToken cancellationToken)
@@ -45,21 +45,21 @@ internal sealed class DemoTasks(IClusterClient client, TimeProvider time, TimeSp
         for (var step = 1; step <= 10; step++)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(ms / 10.0), time, cancellationToken).ConfigureAwait(false);
-            if (!await Report(job.ReportProgress(worker, step * 10, $"{ms * step / 10}/{ms} ms"), task, "progress", cancellationToken).ConfigureAwait(false)) return;
+            if (!await Report(job.ReportProgress(worker, task.LeaseToken, step * 10, $"{ms * step / 10}/{ms} ms"), task, "progress", cancellationToken).ConfigureAwait(false)) return;
         }
-        await Report(job.Complete(worker, Json($"{{\"sleptMs\":{ms}}}")), task, "complete", cancellationToken).ConfigureAwait(false);
+        await Report(job.Complete(worker, task.LeaseToken, Json($"{{\"sleptMs\":{ms}}}")), task, "complete", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task FailAsync(ITaskJobGrain job, string worker, TaskJobView task, CancellationToken cancellationToken)
     {
         var delay = ReadInt(task.Payload, "delayMs", 500, 0, MaxStepMs);
         await Task.Delay(TimeSpan.FromMilliseconds(delay), time, cancellationToken).ConfigureAwait(false);
-        if (!await Report(job.ReportProgress(worker, 50, "about to fail"), task, "progress", cancellationToken).ConfigureAwait(false)) return;
-        await Report(job.Fail(worker, $"demo.fail always fails (attempt {task.Attempts} of {task.MaxAttempts})"), task, "fail", cancellationToken).ConfigureAwait(false);
+        if (!await Report(job.ReportProgress(worker, task.LeaseToken, 50, "about to fail"), task, "progress", cancellationToken).ConfigureAwait(false)) return;
+        await Report(job.Fail(worker, task.LeaseToken, $"demo.fail always fails (attempt {task.Attempts} of {task.MaxAttempts})"), task, "fail", cancellationToken).ConfigureAwait(false);
     }
 
     private Task UnknownAsync(ITaskJobGrain job, string worker, TaskJobView task, CancellationToken cancellationToken)
-        => Report(job.Fail(worker, $"The demo worker does not know task type '{task.Type}'."), task, "fail", cancellationToken);
+        => Report(job.Fail(worker, task.LeaseToken, $"The demo worker does not know task type '{task.Type}'."), task, "fail", cancellationToken);
 
     /// <summary>Awaits a report; false when the task is no longer this worker's (cancelled, or the lease was lost).</summary>
     private async Task<bool> Report(Task<WorkerReportOutcome> report, TaskJobView task, string what, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GrainStream.Grains.Tasks;
 
@@ -13,11 +14,17 @@ namespace GrainStream.Grains.Tasks;
 /// at creation, where the queue entry comes first: an entry without a job is dropped at claim,
 /// whereas a queued job without an entry would be stranded. A lost call after a job's write is
 /// repaired by the lease: the queue keeps it until <see cref="LeaseExpired"/> confirms.
+/// A finished task holds a durable reminder that deletes its state once <see cref="TaskOptions.Retention"/>
+/// has passed on the platform clock; until the row is gone, <see cref="Get"/> already answers null.
 /// </remarks>
 public sealed class TaskJobGrain(
-    [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time, IOptions<TaskOptions> options,
     ILogger<TaskJobGrain> logger, [PersistentState("state")] IPersistentState<TaskJobState> state) : Grain, ITaskJobGrain
 {
+    private const string RetentionReminder = "retention";
+
+    private readonly TaskOptions _options = options.Value;
+
     private string Id => this.GetPrimaryKeyString();
 
     private TaskJobView? Job => state.State.Job;
@@ -38,13 +45,57 @@ public sealed class TaskJobGrain(
         var job = new TaskJobView(Id, command.Type, command.Queue, command.Payload, TaskJobStatus.Queued, 0, null, null, null, 0, command.MaxAttempts,
             null, now, null, null, now, null);
         await QueueOf(job).Enqueue(Id, job.Type);
-        await SaveAsync(job);
+        await SaveAsync(job, leaseToken: null);
         await PublishStatusAsync(job);
         return job;
     }
 
     /// <inheritdoc/>
-    public Task<TaskJobView?> Get() => Task.FromResult(Job);
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A task past its retention whose reminder was lost goes as soon as anyone asks for it.
+        if (IsPastRetention) await DeleteAsync();
+    }
+
+    /// <inheritdoc/>
+    public Task<TaskJobView?> Get() => Task.FromResult(IsPastRetention ? null : Job);
+
+    /// <inheritdoc/>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != RetentionReminder) return;
+        if (IsPastRetention || Job is null) await DeleteAsync();
+    }
+
+    private bool IsPastRetention => Job is { IsTerminal: true, FinishedAt: { } finished } && time.GetUtcNow() >= finished + _options.Retention;
+
+    /// <summary>Deletes the task's state row and its reminder; the activation then goes away.</summary>
+    private async Task DeleteAsync()
+    {
+        logger.LogInformation("Task {TaskId} finished more than {Retention} ago; deleting it", Id, _options.Retention);
+        await state.ClearStateAsync();
+        await this.UnregisterReminderIfAny(RetentionReminder);
+        DeactivateOnIdle();
+    }
+
+    /// <summary>Starts the retention clock of a task that has just finished. The first tick comes
+    /// at the end of the retention or after one check period, whichever is sooner, so that a
+    /// platform clock moved by hand (tests) is noticed; the check period (default 1 h) bounds how
+    /// late a deletion may be.</summary>
+    private async Task StartRetentionAsync(DateTimeOffset finishedAt)
+    {
+        var remaining = finishedAt + _options.Retention - time.GetUtcNow();
+        var due = remaining < _options.RetentionCheckPeriod ? remaining : _options.RetentionCheckPeriod;
+        try
+        {
+            await this.RegisterOrUpdateReminder(RetentionReminder, due > TimeSpan.Zero ? due : TimeSpan.Zero, _options.RetentionCheckPeriod);
+        }
+        catch (Exception exception)
+        {
+            // The task is finished and stored; without its reminder it is deleted at its next activation after the retention.
+            logger.LogWarning(exception, "Registering the retention reminder of task {TaskId} failed", Id);
+        }
+    }
 
     /// <inheritdoc/>
     public async Task<TaskJobView?> Cancel()
@@ -53,9 +104,10 @@ public sealed class TaskJobGrain(
         if (job.IsTerminal) return job;
         var now = time.GetUtcNow();
         job = job with { Status = TaskJobStatus.Cancelled, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
-        await SaveAsync(job);
+        await SaveAsync(job, leaseToken: null);
         await PublishStatusAsync(job);
         await QueueOf(job).Remove(Id);
+        await StartRetentionAsync(now);
         return job;
     }
 
@@ -76,46 +128,49 @@ public sealed class TaskJobGrain(
             UpdatedAt = now,
             LeaseExpiresAt = leaseExpiresAt,
         };
-        await SaveAsync(job);
+        // A new token per attempt: a worker of an earlier attempt (a zombie reusing the name) cannot report on this one.
+        var token = SecretTokens.New();
+        await SaveAsync(job, token);
         await PublishStatusAsync(job);
-        return job;
+        return job with { LeaseToken = token };
     }
 
     /// <inheritdoc/>
-    public async Task<WorkerReportOutcome> ReportProgress(string worker, int percent, string? message)
+    public async Task<WorkerReportOutcome> ReportProgress(string worker, string? leaseToken, int percent, string? message)
     {
         TaskRules.RequirePercent(percent);
         TaskRules.RequireProgressMessage(message);
         if (Job is not { } job) return WorkerReportOutcome.NotFound;
         var now = time.GetUtcNow();
-        if (!HoldsLease(job, worker, now)) return WorkerReportOutcome.NotLeaseHolder;
+        if (!HoldsLease(job, worker, leaseToken, now)) return WorkerReportOutcome.NotLeaseHolder;
         var expires = now + state.State.LeaseLength;
         job = job with { Progress = percent, ProgressMessage = message, UpdatedAt = now, LeaseExpiresAt = expires };
-        await SaveAsync(job);
+        await SaveAsync(job, state.State.LeaseToken);
         await QueueOf(job).RenewLease(Id, expires);
         await PublishAsync("progress", JsonSerializer.SerializeToUtf8Bytes(new TaskProgress(Id, percent, message), GrainsJsonContext.Default.TaskProgress), job.Queue);
         return WorkerReportOutcome.Accepted;
     }
 
     /// <inheritdoc/>
-    public async Task<WorkerReportOutcome> Complete(string worker, JsonElement? result)
+    public async Task<WorkerReportOutcome> Complete(string worker, string? leaseToken, JsonElement? result)
     {
         if (Job is not { } job) return WorkerReportOutcome.NotFound;
         var now = time.GetUtcNow();
-        if (!HoldsLease(job, worker, now)) return WorkerReportOutcome.NotLeaseHolder;
+        if (!HoldsLease(job, worker, leaseToken, now)) return WorkerReportOutcome.NotLeaseHolder;
         job = job with { Status = TaskJobStatus.Succeeded, Progress = 100, Result = result, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
-        await SaveAsync(job);
+        await SaveAsync(job, leaseToken: null);
         await PublishStatusAsync(job);
         await QueueOf(job).Remove(Id);
+        await StartRetentionAsync(now);
         return WorkerReportOutcome.Accepted;
     }
 
     /// <inheritdoc/>
-    public async Task<WorkerReportOutcome> Fail(string worker, string error)
+    public async Task<WorkerReportOutcome> Fail(string worker, string? leaseToken, string error)
     {
         TaskRules.RequireError(error);
         if (Job is not { } job) return WorkerReportOutcome.NotFound;
-        if (!HoldsLease(job, worker, time.GetUtcNow())) return WorkerReportOutcome.NotLeaseHolder;
+        if (!HoldsLease(job, worker, leaseToken, time.GetUtcNow())) return WorkerReportOutcome.NotLeaseHolder;
         await EndAttemptAsync(job, error);
         return WorkerReportOutcome.Accepted;
     }
@@ -150,26 +205,31 @@ public sealed class TaskJobGrain(
         if (job.Attempts < job.MaxAttempts)
         {
             job = job with { Status = TaskJobStatus.Queued, Error = error, Worker = null, Progress = 0, ProgressMessage = null, UpdatedAt = now, LeaseExpiresAt = null };
-            await SaveAsync(job);
+            await SaveAsync(job, leaseToken: null);
             await PublishStatusAsync(job);
             await QueueOf(job).Enqueue(Id, job.Type);
         }
         else
         {
             job = job with { Status = TaskJobStatus.Failed, Error = error, FinishedAt = now, UpdatedAt = now, LeaseExpiresAt = null };
-            await SaveAsync(job);
+            await SaveAsync(job, leaseToken: null);
             await PublishStatusAsync(job);
             await QueueOf(job).Remove(Id);
+            await StartRetentionAsync(now);
         }
     }
 
-    private static bool HoldsLease(TaskJobView job, string worker, DateTimeOffset now)
-        => job.Status == TaskJobStatus.Running && job.Worker == worker && job.LeaseExpiresAt is { } expires && now <= expires;
+    /// <summary>The running attempt's worker, presenting its token; an attempt stored before lease
+    /// tokens existed has none and is proven by the worker's name alone.</summary>
+    private bool HoldsLease(TaskJobView job, string worker, string? leaseToken, DateTimeOffset now)
+        => job.Status == TaskJobStatus.Running && job.Worker == worker && job.LeaseExpiresAt is { } expires && now <= expires
+            && (state.State.LeaseToken is not { } current || SecretTokens.Matches(leaseToken, current));
 
-    private async Task SaveAsync(TaskJobView job)
+    private async Task SaveAsync(TaskJobView job, string? leaseToken)
     {
-        var previous = state.State.Job;
+        var previous = (state.State.Job, state.State.LeaseToken);
         state.State.Job = job;
+        state.State.LeaseToken = leaseToken;
         try
         {
             await state.WriteStateAsync();
@@ -177,7 +237,7 @@ public sealed class TaskJobGrain(
         catch
         {
             // Keep memory equal to storage, so that a retry starts from what is stored.
-            state.State.Job = previous;
+            (state.State.Job, state.State.LeaseToken) = previous;
             throw;
         }
     }

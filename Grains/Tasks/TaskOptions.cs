@@ -9,6 +9,23 @@ public sealed class TaskOptions
     /// <summary>The lease a claim gets when the worker names none. Default 30 s.</summary>
     public TimeSpan DefaultLease { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The longest lease a claim may ask for, in seconds (1-3,600). A claim asking for
+    /// more is refused (400), not shortened: a worker that planned for its lease must not lose
+    /// the task early without knowing. Default 600 (10 min).</summary>
+    public int MaxLeaseSeconds { get; set; } = 600;
+
+    /// <summary>How long a finished (succeeded, failed or cancelled) task is kept: after that its
+    /// state is deleted and it is 404. Default 7 days.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Period of the durable reminder that deletes a finished task once its retention has
+    /// passed on the platform clock: a finished task's reminder fires this often (7 times in the
+    /// default week) and a deletion may be this late. Default 1 day.</summary>
+    public TimeSpan RetentionCheckPeriod { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The longest lease a claim may ask for.</summary>
+    public TimeSpan MaxLease => TimeSpan.FromSeconds(MaxLeaseSeconds);
+
     /// <summary>Attempts of a task whose creator names none. Default 3.</summary>
     public int DefaultMaxAttempts { get; set; } = 3;
 

@@ -64,7 +64,7 @@ public sealed class TaskQueueGrain(
     public async Task<TaskJobView?> Claim(string worker, IReadOnlyList<string>? types, TimeSpan lease)
     {
         EntityKey.Require(worker, "worker");
-        TaskRules.RequireLease(lease);
+        TaskRules.RequireLease(lease, _options.MaxLease);
         HashSet<string>? wanted = null;
         if (types is { Count: > 0 })
         {

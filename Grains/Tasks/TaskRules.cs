@@ -24,7 +24,7 @@ public static partial class TaskRules
     /// <summary>The shortest lease a worker may claim.</summary>
     public static readonly TimeSpan MinLease = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest lease a worker may claim.</summary>
+    /// <summary>The ceiling of the longest lease a worker may claim (<see cref="TaskOptions.MaxLeaseSeconds"/> is at most this).</summary>
     public static readonly TimeSpan MaxLease = TimeSpan.FromHours(1);
 
     /// <summary>Throws unless <paramref name="type"/> is a valid task type.</summary>
@@ -35,9 +35,11 @@ public static partial class TaskRules
     public static int RequireMaxAttempts(int maxAttempts)
         => maxAttempts is >= MinAttempts and <= MaxAttempts ? maxAttempts : throw new ArgumentException($"maxAttempts must be between {MinAttempts} and {MaxAttempts}.", "maxAttempts");
 
-    /// <summary>Throws unless <paramref name="lease"/> is within 1 s - 1 h.</summary>
-    public static TimeSpan RequireLease(TimeSpan lease)
-        => lease >= MinLease && lease <= MaxLease ? lease : throw new ArgumentException("lease must be between 1 second and 1 hour.", "lease");
+    /// <summary>Throws unless <paramref name="lease"/> is within 1 s and <paramref name="max"/>
+    /// (<c>Tasks:MaxLeaseSeconds</c>), naming the request's field <c>leaseSeconds</c>.</summary>
+    public static TimeSpan RequireLease(TimeSpan lease, TimeSpan max)
+        => lease >= MinLease && lease <= max ? lease
+            : throw new ArgumentException($"leaseSeconds must be between 1 and {(long)max.TotalSeconds} (Tasks:MaxLeaseSeconds).", "leaseSeconds");
 
     /// <summary>Throws unless <paramref name="percent"/> is within 0-100.</summary>
     public static int RequirePercent(int percent)

@@ -15,6 +15,10 @@ public static class TasksServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.SectionName))
             .Validate(o => o.MaxQueueDepth > 0, "Tasks:MaxQueueDepth must be positive.")
+            .Validate(o => o.MaxLeaseSeconds >= TaskRules.MinLease.TotalSeconds && o.MaxLeaseSeconds <= TaskRules.MaxLease.TotalSeconds,
+                "Tasks:MaxLeaseSeconds must be between 1 and 3600.")
+            .Validate(o => o.DefaultLease >= TaskRules.MinLease && o.DefaultLease <= o.MaxLease, "Tasks:DefaultLease must be between 1 s and Tasks:MaxLeaseSeconds.")
+            .Validate(o => o.Retention > TimeSpan.Zero && o.RetentionCheckPeriod > TimeSpan.Zero, "Tasks:Retention and Tasks:RetentionCheckPeriod must be positive.")
             .ValidateOnStart();
         services.AddGrainStreamJson(TaskStateJsonContext.Default);
         services.AddHostedService<DemoTaskWorker>();

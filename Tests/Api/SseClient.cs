@@ -48,6 +48,15 @@ public sealed class SseClient : IAsyncDisposable
         return new SseClient(response, await response.Content.ReadAsStreamAsync());
     }
 
+    /// <summary>Opens <paramref name="path"/> once it answers 200 (null while it answers otherwise, e.g. 409).</summary>
+    public static async Task<SseClient?> TryOpenAsync(HttpClient client, string path, string? lastEventId = null)
+    {
+        var response = await SendAsync(client, path, lastEventId);
+        if (response.StatusCode == HttpStatusCode.OK) return new SseClient(response, await response.Content.ReadAsStreamAsync());
+        response.Dispose();
+        return null;
+    }
+
     /// <summary>Sends the request and returns the response once its headers are read (its body is not read yet).</summary>
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, string path, string? lastEventId = null)
     {

@@ -69,12 +69,13 @@ public sealed class TaskApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         Assert.Null(await ClaimAsync(queue, "w2"));
         Assert.Equal("running", (await events.NextOfTypeAsync("status")).Json()["status"]!.GetValue<string>());
 
-        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "progress", new { worker = "w1", percent = 40, message = "going" }));
+        var token = claimed["leaseToken"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "progress", new { worker = "w1", leaseToken = token, percent = 40, message = "going" }));
         var progress = (await events.NextOfTypeAsync("progress")).Json();
         Assert.Equal(40, progress["percent"]!.GetValue<int>());
         Assert.Equal("going", progress["message"]!.GetValue<string>());
 
-        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "complete", new { worker = "w1", result = new { answer = 42 } }));
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "complete", new { worker = "w1", leaseToken = token, result = new { answer = 42 } }));
         var done = await events.NextOfTypeAsync("status");
         Assert.Equal("succeeded", done.Json()["status"]!.GetValue<string>());
         Assert.Empty(await events.EndAsync());
@@ -107,13 +108,14 @@ public sealed class TaskApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         var queue = ApiHost.NewKey("q");
         var (id, _, _) = await CreateAsync(queue);
         string? runningId;
+        string token;
         await using (var events = await SseClient.OpenAsync(Host.Client, $"/api/tasks/{id}/events"))
         {
-            await ClaimAsync(queue, "w1");
+            token = (await ClaimAsync(queue, "w1"))!["leaseToken"]!.GetValue<string>();
             runningId = (await events.NextOfTypeAsync("status")).EventId;
         }
-        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "progress", new { worker = "w1", percent = 90 }));
-        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "complete", new { worker = "w1" }));
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "progress", new { worker = "w1", leaseToken = token, percent = 90 }));
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "complete", new { worker = "w1", leaseToken = token }));
 
         await using var resumed = await SseClient.OpenAsync(Host.Client, $"/api/tasks/{id}/events", runningId);
         Assert.Equal("progress", (await resumed.NextAsync()).EventType);
@@ -132,14 +134,15 @@ public sealed class TaskApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 
         await Eventually.TrueAsync(async () => (await Host.GetJsonAsync($"/api/tasks/{id}"))["status"]!.GetValue<string>() == "queued",
             "the task back in the queue after its 1 s lease expired");
-        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "progress", new { worker = "slow", percent = 10 }));
-        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "complete", new { worker = "slow" }));
+        var slow = first["leaseToken"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "progress", new { worker = "slow", leaseToken = slow, percent = 10 }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "complete", new { worker = "slow", leaseToken = slow }));
 
         var second = await ClaimAsync(queue, "fast");
         Assert.Equal(id, second!["id"]!.GetValue<string>());
         Assert.Equal(2, second["attempts"]!.GetValue<int>());
-        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "progress", new { worker = "slow", percent = 10 }));
-        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "fail", new { worker = "fast", error = "boom" }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "progress", new { worker = "slow", leaseToken = slow, percent = 10 }));
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "fail", new { worker = "fast", leaseToken = second["leaseToken"]!.GetValue<string>(), error = "boom" }));
 
         var view = await Host.GetJsonAsync($"/api/tasks/{id}");
         Assert.Equal("failed", view["status"]!.GetValue<string>());
@@ -179,6 +182,77 @@ public sealed class TaskApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     {
         using var response = await Host.PostRawAsync("/api/tasks", body, "application/json");
         Assert.NotNull((await ApiHost.ReadProblem(response, 400))["errors"]![field]);
+    }
+
+    [Fact]
+    public async Task Claim_returns_a_lease_token_that_complete_requires()
+    {
+        var queue = ApiHost.NewKey("q");
+        var (id, _, _) = await CreateAsync(queue);
+        var events = await SseClient.OpenAsync(Host.Client, $"/api/tasks/{id}/events");
+        var claimed = await ClaimAsync(queue, "w1");
+        var token = claimed!["leaseToken"]!.GetValue<string>();
+        Assert.Equal(32, token.Length);
+
+        // Only the claim's answer carries it: not the task, not its status events.
+        Assert.Null((await Host.GetJsonAsync($"/api/tasks/{id}"))["leaseToken"]);
+        Assert.Null((await events.NextOfTypeAsync("status")).Json()["leaseToken"]);
+        await events.DisposeAsync();
+
+        using (var response = await Host.PostJsonAsync($"/api/tasks/{id}/complete", new { worker = "w1" }))
+        {
+            Assert.Contains("leaseToken", (await ApiHost.ReadProblem(response, 409))["detail"]!.GetValue<string>());
+        }
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "complete", new { worker = "w1", leaseToken = new string('0', 32) }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "progress", new { worker = "w1", percent = 5 }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "fail", new { worker = "w1", error = "no token" }));
+        // The token proves the lease together with the worker's name, never instead of it.
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "complete", new { worker = "w2", leaseToken = token }));
+        Assert.Equal("running", (await Host.GetJsonAsync($"/api/tasks/{id}"))["status"]!.GetValue<string>());
+
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "complete", new { worker = "w1", leaseToken = token }));
+        Assert.Equal("succeeded", (await Host.GetJsonAsync($"/api/tasks/{id}"))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_zombie_workers_complete_is_409()
+    {
+        var queue = ApiHost.NewKey("q");
+        var (id, _, _) = await CreateAsync(queue);
+        var zombie = (await ClaimAsync(queue, "w", leaseSeconds: 1))!["leaseToken"]!.GetValue<string>();
+        await Eventually.TrueAsync(async () => (await Host.GetJsonAsync($"/api/tasks/{id}"))["status"]!.GetValue<string>() == "queued",
+            "the task back in the queue after its 1 s lease expired");
+
+        // A new process under the same worker name claims the next attempt; the old one wakes up.
+        var next = await ClaimAsync(queue, "w");
+        Assert.Equal(2, next!["attempts"]!.GetValue<int>());
+        var current = next["leaseToken"]!.GetValue<string>();
+        Assert.NotEqual(zombie, current);
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "progress", new { worker = "w", leaseToken = zombie, percent = 99 }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "complete", new { worker = "w", leaseToken = zombie, result = "stale" }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(id, "fail", new { worker = "w", leaseToken = zombie, error = "stale" }));
+
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(id, "complete", new { worker = "w", leaseToken = current, result = "fresh" }));
+        var view = await Host.GetJsonAsync($"/api/tasks/{id}");
+        Assert.Equal(("succeeded", "fresh"), (view["status"]!.GetValue<string>(), view["result"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_lease_longer_than_the_maximum_is_400_and_the_maximum_itself_is_granted()
+    {
+        var queue = ApiHost.NewKey("q");
+        var (id, _, _) = await CreateAsync(queue);
+        using (var response = await Host.PostJsonAsync("/api/tasks/claim", new { worker = "w", queue, leaseSeconds = 601 }))
+        {
+            var problem = await ApiHost.ReadProblem(response, 400);
+            Assert.Contains("Tasks:MaxLeaseSeconds", problem["detail"]!.GetValue<string>());
+        }
+        Assert.Equal("queued", (await Host.GetJsonAsync($"/api/tasks/{id}"))["status"]!.GetValue<string>());
+
+        var claimed = await ClaimAsync(queue, "w", leaseSeconds: 600);
+        var lease = claimed!["leaseExpiresAt"]!.GetValue<DateTimeOffset>() - claimed["startedAt"]!.GetValue<DateTimeOffset>();
+        // The queue stamps the expiry a moment before the job stamps the start.
+        Assert.InRange(lease, TimeSpan.FromSeconds(599), TimeSpan.FromSeconds(600));
     }
 
     [Theory]

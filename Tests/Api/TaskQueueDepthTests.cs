@@ -14,9 +14,12 @@ public sealed class TaskQueueDepthTests
         await using var host = await ApiHost.StartAsync(new Dictionary<string, string?> { ["Tasks:MaxQueueDepth"] = "2" });
         var queue = ApiHost.NewKey("deep");
         var first = await CreateAsync(host, queue, HttpStatusCode.Created);
+        string token;
         using (var claim = await host.PostJsonAsync("/api/tasks/claim", new { worker = "w1", queue }))
         {
-            Assert.Equal(first, (await ApiHost.Read(claim, HttpStatusCode.OK))["id"]!.GetValue<string>());
+            var claimed = await ApiHost.Read(claim, HttpStatusCode.OK);
+            Assert.Equal(first, claimed["id"]!.GetValue<string>());
+            token = claimed["leaseToken"]!.GetValue<string>();
         }
         await CreateAsync(host, queue, HttpStatusCode.Created);
 
@@ -29,7 +32,7 @@ public sealed class TaskQueueDepthTests
         await CreateAsync(host, ApiHost.NewKey("other"), HttpStatusCode.Created);
 
         // The leased task fails and goes back to its full queue: it was counted all along.
-        using (var failed = await host.PostJsonAsync($"/api/tasks/{first}/fail", new { worker = "w1", error = "try again" }))
+        using (var failed = await host.PostJsonAsync($"/api/tasks/{first}/fail", new { worker = "w1", leaseToken = token, error = "try again" }))
         {
             Assert.Equal(HttpStatusCode.NoContent, failed.StatusCode);
         }

@@ -43,7 +43,8 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
 
         var claimed = await ClaimAsync(api, queue, "w1", leaseSeconds: 60);
         Assert.Equal((id, "running", "w1"), (Str(claimed!, "id"), Str(claimed!, "status"), Str(claimed!, "worker")));
-        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(api, id, "progress", new { worker = "w1", percent = 10 }));
+        var token = Str(claimed!, "leaseToken");
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(api, id, "progress", new { worker = "w1", leaseToken = token, percent = 10 }));
 
         output.WriteLine($"Killing silo {taskSilo} (task grain; queue grain on silo {queueSilo}).");
         var killed = TimeProvider.System.GetTimestamp();
@@ -56,10 +57,11 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
 
         // The lease is intact: only w1 may report, and w1 may finish.
         Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(api, id, "progress", new { worker = "w2", percent = 20 }));
-        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(api, id, "progress", new { worker = "w1", percent = 50, message = "after failover" }));
-        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(api, id, "complete", new { worker = "w2" }));
-        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(api, id, "fail", new { worker = "w2", error = "not mine" }));
-        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(api, id, "complete", new { worker = "w1", result = new { answer = 42 } }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(api, id, "progress", new { worker = "w1", percent = 50, message = "no token" }));
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(api, id, "progress", new { worker = "w1", leaseToken = token, percent = 50, message = "after failover" }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(api, id, "complete", new { worker = "w2", leaseToken = token }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(api, id, "fail", new { worker = "w2", leaseToken = token, error = "not mine" }));
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(api, id, "complete", new { worker = "w1", leaseToken = token, result = new { answer = 42 } }));
 
         task = (await api.GetFromJsonAsync<JsonObject>($"/api/tasks/{id}"))!;
         Assert.Equal(("succeeded", 100, 42, 1), (Str(task, "status"), task["progress"]!.GetValue<int>(), task["result"]!["answer"]!.GetValue<int>(), task["attempts"]!.GetValue<int>()));
@@ -95,8 +97,8 @@ public sealed class ClusterTaskAndQueueFailoverTests(ITestOutputHelper output)
         var again = await ClaimAsync(api, queue, "rescuer", leaseSeconds: 60);
         Assert.NotNull(again);
         Assert.Equal((id, "running", "rescuer", 2), (Str(again, "id"), Str(again, "status"), Str(again, "worker"), again["attempts"]!.GetValue<int>()));
-        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(api, id, "complete", new { worker = "doomed" }));
-        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(api, id, "complete", new { worker = "rescuer" }));
+        Assert.Equal(HttpStatusCode.Conflict, await ReportAsync(api, id, "complete", new { worker = "doomed", leaseToken = Str(claimed!, "leaseToken") }));
+        Assert.Equal(HttpStatusCode.NoContent, await ReportAsync(api, id, "complete", new { worker = "rescuer", leaseToken = Str(again, "leaseToken") }));
         Assert.Equal("succeeded", Str((await api.GetFromJsonAsync<JsonObject>($"/api/tasks/{id}"))!, "status"));
         Assert.NotEqual(queueSilo, await cluster.SiloHostingAsync((await cluster.ObserverAsync()).GetGrain<ITaskQueueGrain>(queue)));
     }

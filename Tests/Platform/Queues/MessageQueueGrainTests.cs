@@ -135,6 +135,46 @@ public sealed class MessageQueueGrainTests(QueueClusterFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task A_second_connection_with_the_same_consumer_is_refused_on_any_node()
+    {
+        var queue = Queue("exclusive");
+        Assert.True(await queue.ClaimConsumer("node-1", "conn-1", "solo", LongLease));
+        Assert.False(await queue.ClaimConsumer("node-1", "conn-2", "solo", LongLease));
+        Assert.False(await queue.ClaimConsumer("node-2", "conn-3", "solo", LongLease));
+        await queue.ReportConsumers("node-1", ["solo"], LongLease);
+
+        // Released: another node may have it, but not while node 1 still reports it connected.
+        await queue.ReleaseConsumer("solo", "conn-1");
+        Assert.False(await queue.ClaimConsumer("node-2", "conn-3", "solo", LongLease));
+        await queue.ReportConsumers("node-1", [], LongLease);
+        Assert.True(await queue.ClaimConsumer("node-2", "conn-3", "solo", LongLease));
+        Assert.False(await queue.ClaimConsumer("node-1", "conn-4", "solo", LongLease));
+    }
+
+    [Fact]
+    public async Task A_message_delivered_too_often_moves_to_the_dead_letter_queue()
+    {
+        var queue = Queue("poison");
+        var solo = await ConnectAsync("poison", "solo");
+        await queue.ReportConsumers("node-1", ["solo"], LongLease);
+        var id = await queue.Enqueue(Body(7));
+
+        // Default Queues:MaxDeliveries (5): each delivery given back at once.
+        for (var delivery = 1; delivery <= 5; delivery++)
+        {
+            await Eventually.TrueAsync(() => Deliveries(solo).Count >= delivery, $"delivery {delivery}");
+            Assert.Equal(1, (await queue.Nack("solo", null, [Deliveries(solo)[delivery - 1].Receipt!])).Settled);
+        }
+        await Eventually.TrueAsync(async () => (await queue.GetStats()).Depth == 0, "the message gone from its queue");
+        Assert.Equal(5, Deliveries(solo).Count);
+        Assert.Equal(1, (await Queue("poison.dead").GetStats()).Depth);
+        Assert.Null(QueueStreams.DeadLetterQueue("poison.dead"));
+        Assert.Null(QueueStreams.DeadLetterQueue(new string('q', 124)));
+        Assert.Equal(new string('q', 123) + ".dead", QueueStreams.DeadLetterQueue(new string('q', 123)));
+        Assert.Equal(id, Deliveries(solo)[^1].Id);
+    }
+
+    [Fact]
     public async Task Queue_contents_and_consumer_leases_survive_deactivation()
     {
         var queue = Queue("durable");

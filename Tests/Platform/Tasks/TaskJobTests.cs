@@ -56,9 +56,9 @@ public sealed class TaskJobTests(TaskClusterFixture fixture) : IClassFixture<Tas
         Assert.Contains("worker", (await Assert.ThrowsAsync<ArgumentException>(() => queue.Claim("a/b", null, Lease))).Message);
         Assert.Contains("lease", (await Assert.ThrowsAsync<ArgumentException>(() => queue.Claim("w", null, TimeSpan.FromMilliseconds(500)))).Message);
         Assert.Contains("lease", (await Assert.ThrowsAsync<ArgumentException>(() => queue.Claim("w", null, TimeSpan.FromHours(2)))).Message);
-        Assert.Contains("percent", (await Assert.ThrowsAsync<ArgumentException>(() => job.ReportProgress("w", 101, null))).Message);
-        Assert.Contains("message", (await Assert.ThrowsAsync<ArgumentException>(() => job.ReportProgress("w", 5, new string('m', 1001)))).Message);
-        Assert.Contains("error", (await Assert.ThrowsAsync<ArgumentException>(() => job.Fail("w", ""))).Message);
+        Assert.Contains("percent", (await Assert.ThrowsAsync<ArgumentException>(() => job.ReportProgress("w", null, 101, null))).Message);
+        Assert.Contains("message", (await Assert.ThrowsAsync<ArgumentException>(() => job.ReportProgress("w", null, 5, new string('m', 1001)))).Message);
+        Assert.Contains("error", (await Assert.ThrowsAsync<ArgumentException>(() => job.Fail("w", null, ""))).Message);
     }
 
     [Fact]
@@ -91,21 +91,21 @@ public sealed class TaskJobTests(TaskClusterFixture fixture) : IClassFixture<Tas
         var onTask = await RawStreamRecorder.SubscribeAsync(Cluster, TaskStreams.Task(id));
         var onQueue = await RawStreamRecorder.SubscribeAsync(Cluster, TaskStreams.Queue("progress"));
         await Job(id).Create(TaskClusterFixture.Command("work", "progress"));
-        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).ReportProgress("w1", 10, null)); // queued: nobody holds it
-        await Queue("progress").Claim("w1", null, Lease);
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).ReportProgress("w1", null, 10, null)); // queued: nobody holds it
+        var token = (await Queue("progress").Claim("w1", null, Lease))!.LeaseToken;
 
-        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).ReportProgress("w2", 50, "not mine"));
-        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).Complete("w2", null));
-        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).Fail("w2", "not mine"));
-        Assert.Equal(WorkerReportOutcome.NotFound, await Job(TaskClusterFixture.NewId()).ReportProgress("w1", 50, null));
-        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).ReportProgress("w1", 40, "4/10"));
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).ReportProgress("w2", token, 50, "not mine"));
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).Complete("w2", token, null));
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).Fail("w2", token, "not mine"));
+        Assert.Equal(WorkerReportOutcome.NotFound, await Job(TaskClusterFixture.NewId()).ReportProgress("w1", token, 50, null));
+        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).ReportProgress("w1", token, 40, "4/10"));
         var view = (await Job(id).Get())!;
         Assert.Equal((40, "4/10", TaskJobStatus.Running), (view.Progress, view.ProgressMessage, view.Status));
 
         await Eventually.TrueAsync(() => onTask.Of<TaskProgress>("progress").Count == 1 && onQueue.Of<TaskProgress>("progress").Count == 1, "the progress event on both streams");
         Assert.Equal(new TaskProgress(id, 40, "4/10"), onTask.Of<TaskProgress>("progress")[0]);
 
-        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Complete("w1", TaskClusterFixture.Command("x", "q", payload: """{"ok":true}""").Payload));
+        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Complete("w1", token, TaskClusterFixture.Command("x", "q", payload: """{"ok":true}""").Payload));
         var done = (await Job(id).Get())!;
         Assert.Equal((TaskJobStatus.Succeeded, 100), (done.Status, done.Progress));
         Assert.True(done.Result!.Value.GetProperty("ok").GetBoolean());
@@ -113,7 +113,28 @@ public sealed class TaskJobTests(TaskClusterFixture fixture) : IClassFixture<Tas
         Assert.Equal(new TaskQueueStats("progress", 0, 0), await Queue("progress").GetStats());
         await Eventually.TrueAsync(() => onTask.Of<TaskJobView>("status").Select(s => s.Status).SequenceEqual([TaskJobStatus.Queued, TaskJobStatus.Running, TaskJobStatus.Succeeded]),
             "queued, running, succeeded on the task's stream");
-        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).ReportProgress("w1", 50, null)); // finished
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).ReportProgress("w1", token, 50, null)); // finished
+    }
+
+    [Fact]
+    public async Task A_zombie_workers_complete_is_refused_once_the_next_attempt_has_started()
+    {
+        var id = TaskClusterFixture.NewId();
+        await Job(id).Create(TaskClusterFixture.Command("work", "zombie", maxAttempts: 3));
+        var first = await Queue("zombie").Claim("w", null, Lease);
+        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Fail("w", first!.LeaseToken, "lost my state"));
+
+        // The same name claims again: a new attempt, a new token.
+        var second = await Queue("zombie").Claim("w", null, Lease);
+        Assert.Equal((2, "w"), (second!.Attempts, second.Worker));
+        Assert.NotNull(second.LeaseToken);
+        Assert.NotEqual(first.LeaseToken, second.LeaseToken);
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).Complete("w", first.LeaseToken, null));
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).Complete("w", null, null));
+        Assert.Null((await Job(id).Get())!.LeaseToken);
+
+        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Complete("w", second.LeaseToken, null));
+        Assert.Equal(TaskJobStatus.Succeeded, (await Job(id).Get())!.Status);
     }
 
     [Fact]
@@ -122,17 +143,17 @@ public sealed class TaskJobTests(TaskClusterFixture fixture) : IClassFixture<Tas
         var id = TaskClusterFixture.NewId();
         var onTask = await RawStreamRecorder.SubscribeAsync(Cluster, TaskStreams.Task(id));
         await Job(id).Create(TaskClusterFixture.Command("slow", "expiry"));
-        Assert.NotNull(await Queue("expiry").Claim("sleepy", null, TimeSpan.FromSeconds(1)));
+        var sleepy = (await Queue("expiry").Claim("sleepy", null, TimeSpan.FromSeconds(1)))!.LeaseToken;
 
         await Eventually.TrueAsync(async () => (await Job(id).Get())!.Status == TaskJobStatus.Queued, "the task back in the queue", TimeSpan.FromSeconds(10));
         var requeued = (await Job(id).Get())!;
         Assert.Equal(("lease expired", 1, null), (requeued.Error, requeued.Attempts, requeued.Worker));
-        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).ReportProgress("sleepy", 50, null));
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(id).ReportProgress("sleepy", sleepy, 50, null));
         Assert.Equal(new TaskQueueStats("expiry", 1, 0), await Queue("expiry").GetStats());
 
         var retried = await Queue("expiry").Claim("awake", null, Lease);
         Assert.Equal((id, 2, "awake"), (retried!.Id, retried.Attempts, retried.Worker));
-        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Complete("awake", null));
+        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Complete("awake", retried.LeaseToken, null));
         await Eventually.TrueAsync(() => onTask.Of<TaskJobView>("status").Select(s => s.Status)
             .SequenceEqual([TaskJobStatus.Queued, TaskJobStatus.Running, TaskJobStatus.Queued, TaskJobStatus.Running, TaskJobStatus.Succeeded]), "the whole life on the stream");
     }
@@ -143,13 +164,14 @@ public sealed class TaskJobTests(TaskClusterFixture fixture) : IClassFixture<Tas
         var id = TaskClusterFixture.NewId();
         await Job(id).Create(TaskClusterFixture.Command("flaky", "failing", maxAttempts: 2));
 
-        Assert.NotNull(await Queue("failing").Claim("w1", null, Lease));
-        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Fail("w1", "first try broke"));
+        var first = await Queue("failing").Claim("w1", null, Lease);
+        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Fail("w1", first!.LeaseToken, "first try broke"));
         var retry = (await Job(id).Get())!;
         Assert.Equal((TaskJobStatus.Queued, "first try broke", 1, null), (retry.Status, retry.Error, retry.Attempts, retry.Worker));
 
-        Assert.Equal(2, (await Queue("failing").Claim("w2", null, Lease))!.Attempts);
-        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Fail("w2", "second try broke"));
+        var second = await Queue("failing").Claim("w2", null, Lease);
+        Assert.Equal(2, second!.Attempts);
+        Assert.Equal(WorkerReportOutcome.Accepted, await Job(id).Fail("w2", second.LeaseToken, "second try broke"));
         var failed = (await Job(id).Get())!;
         Assert.Equal((TaskJobStatus.Failed, "second try broke", 2), (failed.Status, failed.Error, failed.Attempts));
         Assert.NotNull(failed.FinishedAt);
@@ -164,11 +186,11 @@ public sealed class TaskJobTests(TaskClusterFixture fixture) : IClassFixture<Tas
         var waiting = TaskClusterFixture.NewId();
         await Job(running).Create(TaskClusterFixture.Command("long", "cancel"));
         await Job(waiting).Create(TaskClusterFixture.Command("long", "cancel"));
-        await Queue("cancel").Claim("w1", null, Lease);
+        var token = (await Queue("cancel").Claim("w1", null, Lease))!.LeaseToken;
 
         Assert.Equal(TaskJobStatus.Cancelled, (await Job(running).Cancel())!.Status);
-        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(running).Complete("w1", null));
-        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(running).ReportProgress("w1", 99, null));
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(running).Complete("w1", token, null));
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await Job(running).ReportProgress("w1", token, 99, null));
         Assert.Equal(TaskJobStatus.Cancelled, (await Job(running).Get())!.Status);
 
         Assert.Equal(TaskJobStatus.Cancelled, (await Job(waiting).Cancel())!.Status);

@@ -26,7 +26,7 @@ public sealed class TaskLeaseClockTests
         for (var i = 1; i <= 5; i++)
         {
             clock.Advance(TimeSpan.FromMilliseconds(600));
-            Assert.Equal(WorkerReportOutcome.Accepted, await job.ReportProgress("steady-worker", i * 10, null));
+            Assert.Equal(WorkerReportOutcome.Accepted, await job.ReportProgress("steady-worker", claimed!.LeaseToken, i * 10, null));
         }
         var view = (await job.Get())!;
         Assert.Equal((TaskJobStatus.Running, 1), (view.Status, view.Attempts));
@@ -34,6 +34,6 @@ public sealed class TaskLeaseClockTests
 
         // A worker silent for longer than its lease no longer holds it.
         clock.Advance(TimeSpan.FromMilliseconds(1100));
-        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await job.ReportProgress("steady-worker", 60, null));
+        Assert.Equal(WorkerReportOutcome.NotLeaseHolder, await job.ReportProgress("steady-worker", claimed!.LeaseToken, 60, null));
     }
 }
