@@ -27,9 +27,10 @@ public static class StreamClusters
         builder.ConfigureEachSilo(silo =>
         {
             silo.Services.Configure<EventStreamOptions>(GrainStreamEventsExtensions.DefaultProviderName, FastRenewal);
+            silo.Services.Configure<EventStreamOptions>(GrainStreamEventsExtensions.DefaultProviderName, o => o.Retention.MaxEvents = maxEventsPerStream);
         });
         builder.ConfigureClient(client => client.Services.Configure<EventStreamOptions>(GrainStreamEventsExtensions.DefaultProviderName, FastRenewal));
-    }, sqlite: o => o.MaxEventsPerStream = maxEventsPerStream);
+    });
 
     private static void FastRenewal(EventStreamOptions options)
     {
