@@ -70,7 +70,7 @@ public sealed class LogFileGrain(
             buffer[position++] = (byte)'\n';
         }
         // One write in append mode: it lands whole at the end even when other programs append too.
-        await using (var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1))
+        await using (var stream = root.OpenForAppend(Name, _options.AllowsCreate))
         {
             await stream.WriteAsync(buffer);
         }
@@ -162,7 +162,13 @@ public sealed class LogFileGrain(
         FileStream? stream;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+            stream = root.OpenForRead(Name);
+        }
+        catch (UnauthorizedAccessException exception)
+        {
+            if (!_refusedLogged) logger.LogWarning("Log {Name} is not read: {Reason}", Name, exception.Message);
+            _refusedLogged = true;
+            return;
         }
         catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -24,4 +24,12 @@ public sealed class LogOptions
     /// line is split (at a character boundary) into several events, each with its own number, so
     /// nothing is lost and memory stays bounded even for a file that never ends a line. Default 64 KiB.</summary>
     public int MaxLineLength { get; set; } = 64 * 1024;
+
+    /// <summary>Whether an append may create a log file that does not exist (else it is
+    /// <see cref="FileNotFoundException"/>, HTTP 404). Unset: allowed in the embedded mode, not in the
+    /// cluster (a silo's hosting decides; see <see cref="AllowsCreate"/>).</summary>
+    public bool? AllowCreate { get; set; }
+
+    /// <summary><see cref="AllowCreate"/>, true when unset (the embedded default).</summary>
+    public bool AllowsCreate => AllowCreate ?? true;
 }

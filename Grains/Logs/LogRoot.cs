@@ -58,6 +58,104 @@ public sealed class LogRoot
         return path;
     }
 
+    /// <summary>Opens the log <paramref name="name"/> for appending (each write lands at the end, also
+    /// when other programs append), creating it only when <paramref name="allowCreate"/>. The opened
+    /// file is checked, not just its path beforehand: a link swapped in between the check and the open
+    /// is refused too.</summary>
+    /// <exception cref="FileNotFoundException">The log does not exist and may not be created (HTTP 404).</exception>
+    /// <exception cref="UnauthorizedAccessException">The opened file lies outside the root.</exception>
+    public FileStream OpenForAppend(string name, bool allowCreate)
+    {
+        var path = Resolve(name);
+        using var handle = OpenChecked(path, name, allowCreate);
+        // Reopened through the checked descriptor (Linux: /proc/self/fd/N is that very file), now in
+        // append mode; where there is no such path, the checked path is reopened.
+        var reopen = DescriptorPath(handle) ?? path;
+        return new FileStream(reopen, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+    }
+
+    /// <summary>Opens the log <paramref name="name"/> for reading, checking the opened file as
+    /// <see cref="OpenForAppend"/> does.</summary>
+    /// <exception cref="FileNotFoundException">The log does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The opened file lies outside the root.</exception>
+    public FileStream OpenForRead(string name)
+    {
+        var path = Resolve(name);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        try
+        {
+            EnsureInside(stream.SafeFileHandle, path, name);
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private Microsoft.Win32.SafeHandles.SafeFileHandle OpenChecked(string path, string name, bool allowCreate)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException) when (allowCreate)
+        {
+            try
+            {
+                // CreateNew is O_CREAT|O_EXCL: it never follows a link, so a dangling link pointing
+                // out of the root cannot make a file appear out there.
+                handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (IOException exception) when (exception is not FileNotFoundException && (File.Exists(path) || new FileInfo(path).LinkTarget is not null))
+            {
+                // Created meanwhile by someone else, or a link: open what is there (and check it).
+                handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            }
+        }
+        catch (FileNotFoundException exception)
+        {
+            throw new FileNotFoundException($"The log '{name}' does not exist, and creating logs is not allowed here (Logs:AllowCreate).", name, exception);
+        }
+        try
+        {
+            EnsureInside(handle, path, name);
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Refuses an opened file whose real path lies outside the root. On Linux the kernel names
+    /// the file behind the descriptor (<c>/proc/self/fd/N</c>), which no later rename or link can
+    /// change; elsewhere the path is resolved again right after the open (narrowing the window only).</summary>
+    private void EnsureInside(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, string name)
+    {
+        string real;
+        if (DescriptorPath(handle) is { } descriptor)
+        {
+            real = new FileInfo(descriptor).LinkTarget is { } target ? Path.GetFullPath(target) : path;
+        }
+        else
+        {
+            var info = new FileInfo(path);
+            real = info.LinkTarget is not null ? FinalTarget(info) : path;
+        }
+        if (!IsInside(real)) throw new UnauthorizedAccessException($"The log '{name}' is a link to a file outside the log root.");
+    }
+
+    private static string? DescriptorPath(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var path = $"/proc/self/fd/{handle.DangerousGetHandle().ToInt64()}";
+        return File.Exists(path) ? path : null;
+    }
+
     /// <summary>The regular files directly inside the root whose names are valid keys, sorted by
     /// name; links are listed when their final target is a file inside the root (with the target's size and time).</summary>
     public IReadOnlyList<LogFileInfo> List()

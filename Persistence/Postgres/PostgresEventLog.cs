@@ -13,37 +13,35 @@ namespace GrainStream.Persistence.Postgres;
 /// <para>A new stream's epoch is the creator's clock in unix milliseconds, raised when needed above
 /// every epoch handed out in the database before (<c>gs_stream_epoch</c>), so epochs grow across
 /// processes whatever their clocks. It is stored: an existing stream keeps its epoch.</para>
-/// <para>An append is one statement, <c>gs_append_events</c>, however many events it carries (they go
-/// as arrays), behind the fence in one batch: one transaction and one round trip. It locks the
-/// stream's log row, checks the epoch and that the first sequence is the last + 1, inserts, trims and
-/// moves the log's range, or appends nothing. Of two processes appending the same sequence, the second
+/// <para>The <c>gs_stream_log</c> row is written by the stream's first append, not when the stream is
+/// opened: opening a stream without one only takes the next epoch (<c>gs_stream_epoch</c>, one row for
+/// all streams), so streams that are only opened or read leave no row.</para>
+/// <para>An append is one statement, <c>gs_append_stream_events</c>, however many events it carries (they go
+/// as arrays), behind the fence in one batch: one transaction and one round trip. It creates the log
+/// row on the first append, locks it, checks the epoch and that the first sequence is the last + 1,
+/// inserts and moves the log's last sequence, or appends nothing. Of two processes appending the same sequence, the second
 /// waits for the first's lock, then finds the log moved on and is refused
 /// (<see cref="EventLogConflictException"/>); the primary key (stream, sequence) refuses a stored
 /// sequence whatever the log row says, and that too is a conflict.</para>
-/// <para>Retention: once a stream holds more than <see cref="PostgresOptions.MaxEventsPerStream"/> plus
-/// a tenth, the append cuts it back to exactly <see cref="PostgresOptions.MaxEventsPerStream"/> with
-/// one range delete. Events of a batch that would be trimmed at once are not written.</para>
+/// <para>Retention is not the append's business (<see cref="TrimAsync"/>, called by the stream's hub
+/// off the publish path and by the retention sweep): <c>gs_stream_keep_from</c> finds the cut, and
+/// the events before it are deleted in batches, each a fenced write of its own.</para>
 /// </remarks>
 public sealed class PostgresEventLog : IEventLog
 {
     private const string UniqueViolation = "23505";
     private const string SelectPosition = "SELECT epoch, first_seq, last_seq FROM gs_stream_log WHERE stream_ns = $1 AND stream_key = $2";
-    // Takes the next epoch and creates the log unless another process just did; events can only be
-    // left over if someone removed the log row by hand: never let them reappear under the new epoch.
-    private const string Create = """
-        WITH next_epoch AS (
-            UPDATE gs_stream_epoch SET last_epoch = GREATEST(last_epoch + 1, $3) RETURNING last_epoch),
-        created AS (
-            INSERT INTO gs_stream_log (stream_ns, stream_key, epoch, first_seq, last_seq)
-            SELECT $1, $2, last_epoch, 1, 0 FROM next_epoch
-            ON CONFLICT DO NOTHING
-            RETURNING 1),
-        cleared AS (
-            DELETE FROM gs_stream_event
-            WHERE stream_ns = $1 AND stream_key = $2 AND EXISTS (SELECT 1 FROM created))
-        SELECT count(*) FROM created
+    // The epoch of a stream that has no log yet; stored by its first append.
+    private const string NextEpoch = "UPDATE gs_stream_epoch SET last_epoch = GREATEST(last_epoch + 1, $1) RETURNING last_epoch";
+    private const string Append = "SELECT log_epoch, log_last_seq, appended FROM gs_append_stream_events($1, $2, $3, $4, $5, $6, $7)";
+    private const string KeepFrom = "SELECT l.first_seq, gs_stream_keep_from($1, $2, $3, $4, $5, $6) FROM gs_stream_log l WHERE l.stream_ns = $1 AND l.stream_key = $2";
+    private const string DeleteBefore = "DELETE FROM gs_stream_event WHERE stream_ns = $1 AND stream_key = $2 AND seq < $3";
+    private const string MoveFirst = "UPDATE gs_stream_log SET first_seq = GREATEST(first_seq, $3) WHERE stream_ns = $1 AND stream_key = $2";
+    private const string SelectStreams = """
+        SELECT stream_ns, stream_key FROM gs_stream_log
+        WHERE $1 OR (stream_ns, stream_key) > ($2, $3)
+        ORDER BY stream_ns, stream_key LIMIT $4
         """;
-    private const string Append = "SELECT log_epoch, log_last_seq, appended FROM gs_append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     // Joined so that the epoch and the events come from the same snapshot.
     private const string SelectEvents = """
         SELECT l.epoch, e.seq, e.event_name, e.ts, e.payload
@@ -56,8 +54,6 @@ public sealed class PostgresEventLog : IEventLog
     private readonly PostgresDatabase _database;
     private readonly TimeProvider _timeProvider;
     private readonly PostgresSiloFence _fence;
-    private readonly long _maxEvents;
-    private readonly long _trimThreshold;
 
     /// <summary>Keeps stream history in <paramref name="database"/>, each write behind
     /// <paramref name="fence"/> (<see cref="PostgresSiloFence.None"/> for none); new epochs come from
@@ -67,13 +63,9 @@ public sealed class PostgresEventLog : IEventLog
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(fence);
-        if (database.Options.MaxEventsPerStream <= 0)
-            throw new ArgumentException($"{nameof(PostgresOptions.MaxEventsPerStream)} must be positive, not {database.Options.MaxEventsPerStream}.", nameof(database));
         _database = database;
         _timeProvider = timeProvider;
         _fence = fence;
-        _maxEvents = database.Options.MaxEventsPerStream;
-        _trimThreshold = _maxEvents + _maxEvents / 10;
     }
 
     /// <inheritdoc/>
@@ -81,22 +73,18 @@ public sealed class PostgresEventLog : IEventLog
     {
         Validate(streamId);
         var (streamNamespace, key) = (streamId.Namespace(), streamId.Key());
-        // Streams are opened far more often than created: look first, without writing.
         var existing = await PostgresCommands.ReadAsync(
             _database, PostgresCommands.Statement(SelectPosition, streamNamespace, key), ReadPositionAsync, cancellationToken).ConfigureAwait(false);
         if (existing is not null) return existing;
 
+        // No log row: only the next epoch is taken (one shared row), the first append stores the log.
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        var position = await PostgresCommands.WriteAsync(
-            _database, _fence, $"create the log of stream {streamId}",
-            [PostgresCommands.Statement(Create, streamNamespace, key, now), PostgresCommands.Statement(SelectPosition, streamNamespace, key)],
-            async (reader, ct) =>
-            {
-                await reader.NextResultAsync(ct).ConfigureAwait(false);
-                return await ReadPositionAsync(reader, ct).ConfigureAwait(false);
-            },
+        var epoch = await PostgresCommands.WriteAsync(
+            _database, _fence, $"take an epoch for stream {streamId}",
+            [PostgresCommands.Statement(NextEpoch, now)],
+            PostgresCommands.ScalarAsync<long>,
             cancellationToken).ConfigureAwait(false);
-        return position ?? throw new InvalidOperationException($"The log of stream {streamId} was removed while it was being created.");
+        return new EventLogPosition(epoch ?? throw new InvalidOperationException("gs_stream_epoch has no row."), 1, 0);
     }
 
     /// <inheritdoc/>
@@ -118,7 +106,7 @@ public sealed class PostgresEventLog : IEventLog
             payloads[i] = Bytes(events[i].Payload);
         }
         var append = PostgresCommands.Statement(
-            Append, streamId.Namespace(), streamId.Key(), first.Epoch, first.Sequence, names, timestamps, payloads, _maxEvents, _trimThreshold);
+            Append, streamId.Namespace(), streamId.Key(), first.Epoch, first.Sequence, names, timestamps, payloads);
 
         AppendOutcome outcome;
         try
@@ -139,7 +127,7 @@ public sealed class PostgresEventLog : IEventLog
 
         if (outcome.Appended) return;
         if (outcome.Epoch is not { } epoch)
-            throw new EventLogConflictException($"Cannot append to stream {streamId}: it has no log (it was never opened, or was removed).");
+            throw new EventLogConflictException($"Cannot append to stream {streamId} at sequence {first.Sequence}: it has no log, so the next must be 1 (the log was removed, or events were skipped).");
         if (epoch != first.Epoch)
             throw new EventLogConflictException($"Cannot append to stream {streamId}: the events belong to epoch {first.Epoch} but the log is at epoch {epoch} (the stream was re-created).");
         var last = outcome.LastSequence ?? 0;
@@ -167,6 +155,56 @@ public sealed class PostgresEventLog : IEventLog
                         await reader.GetFieldValueAsync<byte[]>(4, ct).ConfigureAwait(false)));
                 }
                 return events;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<long> TrimAsync(StreamId streamId, EventRetention retention, DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default)
+    {
+        Validate(streamId);
+        ArgumentNullException.ThrowIfNull(retention);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var (streamNamespace, key) = (streamId.Namespace(), streamId.Key());
+        var counted = retention.CountsEveryEvent ? (object)DBNull.Value : retention.CountedEvents.ToArray();
+        var oldest = retention.OldestKept(now) is { } at ? (object)at.UtcTicks : DBNull.Value;
+        var found = await PostgresCommands.ReadAsync(
+            _database,
+            PostgresCommands.Statement(KeepFrom, streamNamespace, key, retention.MaxEvents, counted, retention.MaxTotalEvents, oldest),
+            static async (reader, ct) => await reader.ReadAsync(ct).ConfigureAwait(false) && !reader.IsDBNull(1)
+                ? (First: reader.GetInt64(0), KeepFrom: reader.GetInt64(1))
+                : ((long First, long KeepFrom)?)null,
+            cancellationToken).ConfigureAwait(false);
+        if (found is not var (first, keepFrom) || keepFrom <= first) return 0;
+
+        long deleted = 0;
+        for (var from = first; from < keepFrom;)
+        {
+            var upTo = Math.Min(keepFrom, from + batchSize);
+            var delete = PostgresCommands.Statement(DeleteBefore, streamNamespace, key, upTo);
+            await PostgresCommands.WriteAsync(
+                _database, _fence, $"trim stream {streamId}",
+                [delete, PostgresCommands.Statement(MoveFirst, streamNamespace, key, upTo)],
+                static (_, _) => Task.FromResult(true),
+                cancellationToken).ConfigureAwait(false);
+            deleted += delete.RecordsAffected;
+            from = upTo;
+        }
+        return deleted;
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<StreamId>> ListStreamsAsync(StreamId? after, int maxCount, CancellationToken cancellationToken = default)
+    {
+        if (maxCount <= 0) return Task.FromResult<IReadOnlyList<StreamId>>([]);
+        return PostgresCommands.ReadAsync<IReadOnlyList<StreamId>>(
+            _database,
+            PostgresCommands.Statement(SelectStreams, after is null, after?.Namespace() ?? "", after?.Key() ?? "", (long)maxCount),
+            static async (reader, ct) =>
+            {
+                var streams = new List<StreamId>();
+                while (await reader.ReadAsync(ct).ConfigureAwait(false)) streams.Add(StreamIds.Create(reader.GetString(0), reader.GetString(1)));
+                return streams;
             },
             cancellationToken);
     }

@@ -19,7 +19,7 @@ namespace GrainStream.Persistence.Sqlite;
 /// <para>Every connection is configured once when opened: <c>journal_mode=WAL</c>, <c>synchronous</c>
 /// from <see cref="SqliteStorageOptions.Synchronous"/> (default <c>FULL</c>: a commit is synced before
 /// it is acknowledged, and group commit makes the writes queued together share that sync),
-/// <c>journal_size_limit</c> and <c>busy_timeout</c>. The WAL is checkpointed in the background rather
+/// <c>journal_size_limit</c> and <c>busy_timeout</c>; a new file is created with <c>auto_vacuum=INCREMENTAL</c>. The WAL is checkpointed in the background rather
 /// than by the commit that fills it, and completely by the writer when it outgrows
 /// <see cref="SqliteStorageOptions.WalSizeLimit"/> (see <see cref="SqliteWriter"/>).</para>
 /// <para>Microsoft.Data.Sqlite does its I/O synchronously, so the work of each call runs on the
@@ -48,7 +48,6 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BusyTimeout, TimeSpan.Zero, "options.BusyTimeout");
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxEventsPerStream, 1, "options.MaxEventsPerStream");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WalSizeLimit, 1, "options.WalSizeLimit");
         _synchronous = options.Synchronous switch
         {
@@ -59,7 +58,6 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
         _walSizeLimit = options.WalSizeLimit;
         _busyTimeoutMilliseconds = (int)Math.Min(options.BusyTimeout.TotalMilliseconds, int.MaxValue);
         _createDirectory = options.CreateDirectory;
-        MaxEventsPerStream = options.MaxEventsPerStream;
         ConnectionString = new SqliteConnectionStringBuilder(options.ConnectionString)
         {
             // This class keeps its connections open itself; the driver's pool would hand back
@@ -78,8 +76,6 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
     /// when the database has no file (in memory).</summary>
     internal string? WalPath => _writer?.WalPath;
 
-    /// <summary>The retention of <see cref="SqliteEventLog"/>, from <see cref="SqliteStorageOptions.MaxEventsPerStream"/>.</summary>
-    internal int MaxEventsPerStream { get; }
 
     /// <summary>Creates the folder (if configured), the file and the tables unless done already.
     /// Calls do this on first use; call it at startup to fail early on a bad path.</summary>
@@ -128,7 +124,9 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
             connection.Open();
             using var configure = connection.CreateCommand();
             // busy_timeout first, so that switching the file to WAL waits for other connections.
-            configure.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {_synchronous}; PRAGMA journal_size_limit = {_walSizeLimit};";
+            // auto_vacuum before WAL: switching a new file to WAL writes its header, after which the
+            // vacuum mode is fixed; on an existing file it changes nothing (see ReclaimFreePagesAsync).
+            configure.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = {_synchronous}; PRAGMA journal_size_limit = {_walSizeLimit};";
             configure.ExecuteNonQuery();
             return connection;
         }
@@ -162,6 +160,55 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
     /// For readiness checks. Like every write it runs on the calling thread when the writer is idle.</summary>
     public Task ProbeWriteAsync(CancellationToken cancellationToken = default)
         => WriteAsync(static session => session.Command(SqliteSchema.ProbeWrite).ExecuteNonQuery(), cancellationToken);
+
+    /// <summary>Hands up to <paramref name="maxPages"/> free pages (left by deleted rows) back to the
+    /// file system, shrinking the file, as one short write through the writer. Does nothing unless the
+    /// file was created with <c>auto_vacuum=INCREMENTAL</c>, as this class creates new files; a file
+    /// created before keeps its free pages for reuse until it is rebuilt once, offline, with
+    /// <c>PRAGMA auto_vacuum=INCREMENTAL; VACUUM;</c> (a VACUUM rewrites the whole file, so it is not
+    /// run here behind the writes). Called after the event log trims a stream.</summary>
+    /// <returns>The free pages left (0 when all were handed back, or the file does not vacuum incrementally
+    /// and so keeps them for reuse).</returns>
+    public Task<long> ReclaimFreePagesAsync(int maxPages, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPages, 1);
+        return WriteAsync(session =>
+        {
+            // Each step frees a page: it is stepped until done, not just run once.
+            var vacuum = session.Statement($"PRAGMA incremental_vacuum({maxPages})");
+            try
+            {
+                while (vacuum.Read())
+                {
+                }
+            }
+            finally
+            {
+                vacuum.Reset();
+            }
+            var count = session.Statement("PRAGMA freelist_count");
+            try
+            {
+                return count.Read() && session.Statement("PRAGMA auto_vacuum") is var mode && ModeIsIncremental(mode) ? count.GetInt64(0) : 0L;
+            }
+            finally
+            {
+                count.Reset();
+            }
+        }, cancellationToken);
+    }
+
+    private static bool ModeIsIncremental(SqliteStatement autoVacuum)
+    {
+        try
+        {
+            return autoVacuum.Read() && autoVacuum.GetInt64(0) == 2;
+        }
+        finally
+        {
+            autoVacuum.Reset();
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> on a reader connection. A single statement sees one
     /// committed state; work that runs several statements and needs them consistent must open a

@@ -22,10 +22,6 @@ public sealed class SqliteStorageOptions
     /// <see cref="SqliteDatabase"/> never wait on each other this way, only on other instances or processes.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How many events the event log keeps per stream; default 10,000. Older events are
-    /// trimmed in bulk, so a log may briefly hold up to a tenth more (see <see cref="SqliteEventLog"/>).</summary>
-    public int MaxEventsPerStream { get; set; } = 10_000;
-
     /// <summary>The size in bytes the write-ahead log is kept to; default 64 MiB. It is SQLite's
     /// <c>journal_size_limit</c> (the WAL file is cut back to it when SQLite starts it over), and when a
     /// burst of writes outruns the background checkpoints and the WAL grows past it, the writer

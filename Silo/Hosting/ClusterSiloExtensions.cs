@@ -1,3 +1,4 @@
+using GrainStream.Grains.Logs;
 using GrainStream.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,9 @@ public static class ClusterSiloExtensions
         silo.Services.Configure<ReminderOptions>(configuration.GetSection("GrainStream:Reminders"));
         // Operators override the defaults with the sections of Orleans' own options.
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
+        // A cluster's log root is shared by every silo and reachable by every client: appends may
+        // only extend files that exist, unless Logs:AllowCreate says otherwise.
+        silo.Services.PostConfigure<LogOptions>(o => o.AllowCreate ??= false);
         return silo;
     }
 }

@@ -14,7 +14,7 @@ public static class EmbeddedSiloExtensions
     /// <summary>Configures <paramref name="silo"/> as the embedded silo. Configuration:
     /// <c>GrainStream:SiloPort</c> (default 11111), <c>GrainStream:GatewayPort</c> (default 30000),
     /// <c>GrainStream:DataDirectory</c> (default <c>./data</c>, holding <c>grainstream.db</c>),
-    /// <c>GrainStream:Sqlite</c> (SQLite options, e.g. <c>Synchronous</c>, <c>MaxEventsPerStream</c>),
+    /// <c>GrainStream:Sqlite</c> (SQLite options, e.g. <c>Synchronous</c>, <c>WalSizeLimit</c>),
     /// <c>GrainStream:Reminders:MinimumReminderPeriod</c> and the sections of <see cref="GrainStreamSiloExtensions.UseGrainStreamSilo"/>.</summary>
     public static ISiloBuilder UseGrainStreamEmbedded(this ISiloBuilder silo, IConfiguration configuration)
     {

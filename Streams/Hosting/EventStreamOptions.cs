@@ -36,4 +36,8 @@ public sealed class EventStreamOptions
     /// that silo dead, goes through another (measured: a frozen silo's streams caught up after 20 s
     /// with the response timeout of 10 s).</summary>
     public TimeSpan ResubscribeAttemptTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How much history each stream's log keeps, by count and age, per kind of stream
+    /// (<c>GrainStream:Streams:Retention</c>; the defaults are on <see cref="StreamRetentionOptions"/>).</summary>
+    public StreamRetentionOptions Retention { get; set; } = new();
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Hosting;
@@ -25,6 +26,11 @@ public static class GrainStreamEventsExtensions
         // The hubs' instruments; AddMetrics provides the meter factory where the host has none.
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<StreamHubMetrics>();
+        builder.Services.AddSingleton<IHostedService>(sp => new EventLogRetentionSweep(
+            sp.GetRequiredKeyedService<IEventLog>(name),
+            sp.GetRequiredService<IOptionsMonitor<EventStreamOptions>>().Get(name).Retention,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<EventLogRetentionSweep>>()));
         return builder;
     }
 

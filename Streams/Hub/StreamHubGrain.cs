@@ -11,7 +11,8 @@ namespace GrainStream.Streams;
 /// its code runs on the activation's single thread: the hand-over from replay to live delivery
 /// happens between two awaits, where nothing else can run, which is what makes it gap-free.
 /// Placed on the silo of its first caller, which is normally the stream's publishing grain, so a
-/// publish is a local call.</summary>
+/// publish is a local call. After every <see cref="EventRetention.TrimEvery"/> committed events it
+/// trims its log to the stream's retention in the background: publishes never wait for a trim.</summary>
 [Reentrant]
 [PreferLocalPlacement]
 [GrainType("gs-streamhub")]
@@ -24,6 +25,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
     // Live subscribers grouped by endpoint, rebuilt only when subscriptions change.
     private (IStreamDeliveryObserver Endpoint, Guid[] Ids)[]? _liveGroups;
     private EventStreamOptions _options = null!;
+    private EventRetention _retention = null!;
     private IEventLog _log = null!;
     private SequenceRing<StreamEvent> _cache = null!;
     private IGrainTimer? _leaseTimer;
@@ -34,6 +36,8 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
     private long _assigned;
     private long _committed;
     private bool _flushing;
+    private long _committedSinceTrim;
+    private bool _trimming;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -41,6 +45,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         var (provider, streamId) = StreamHubKey.Parse(_hubKey);
         _streamId = streamId;
         _options = optionsMonitor.Get(provider);
+        _retention = _options.Retention.For(streamId);
         _log = services.GetKeyedService<IEventLog>(provider)
             ?? throw new InvalidOperationException($"Stream provider '{provider}' has no event log on this silo; register one (e.g. UseSqlite(streamProviderName: \"{provider}\")).");
         _cache = new SequenceRing<StreamEvent>(_options.CacheSize);
@@ -117,12 +122,33 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
                 _committed = events[^1].Position.Sequence;
                 DeliverLive(events);
                 foreach (var done in batch) done.TrySetResult(done.Event.Position);
+                if ((_committedSinceTrim += count) >= _retention.TrimEvery && !_trimming) _ = TrimAsync();
             }
         }
         finally
         {
             _batch.Clear();
             _flushing = false;
+        }
+    }
+
+    /// <summary>Trims the log to the stream's retention; runs beside publishes (the hub is
+    /// reentrant), one trim at a time. A failed trim is retried after the next batch of events.</summary>
+    private async Task TrimAsync()
+    {
+        _trimming = true;
+        _committedSinceTrim = 0;
+        try
+        {
+            await _log.TrimAsync(_streamId, _retention, time.GetUtcNow(), Math.Max(1, _options.Retention.TrimBatchSize));
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "Trimming the log of stream {StreamId} failed; it is tried again later", _streamId);
+        }
+        finally
+        {
+            _trimming = false;
         }
     }
 
@@ -160,6 +186,12 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         {
             next = _committed + 1;
         }
+        else if (requested.Epoch != 0 && requested.Epoch != _epoch && requested.Sequence == 0)
+        {
+            // Nothing of the other incarnation was seen (a stream without a log gets a new epoch on
+            // every activation until its first event): everything from 1 is new, nothing was missed.
+            next = 1;
+        }
         else if (requested.Epoch != 0 && requested.Epoch != _epoch)
         {
             next = 1;
@@ -183,11 +215,13 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
             var events = _cache.TryGetFrom(next, _options.ReplayBatchSize)
                 ?? [.. await _log.ReadAsync(_streamId, next - 1, _options.ReplayBatchSize)];
             if (!_subscribers.ContainsKey(id)) return new EventPosition(_epoch, _committed);
-            if (events.Count == 0) break;
-            if (first && signal is null && events[0].Position.Sequence > next)
+            if (first && signal is null && (events.Count == 0 || events[0].Position.Sequence > next))
             {
-                signal = new StreamHistoryTruncated(_streamId, after ?? default, events[0].Position, StreamHistoryTruncationReason.OlderThanHistory);
+                // Trimmed past the position (or, with nothing left, past everything committed).
+                var oldest = events.Count > 0 ? events[0].Position : new EventPosition(_epoch, _committed + 1);
+                signal = new StreamHistoryTruncated(_streamId, after ?? default, oldest, StreamHistoryTruncationReason.OlderThanHistory);
             }
+            if (events.Count == 0) break;
             Send(subscriber.Endpoint, new StreamDelivery(_hubKey, [id], first ? signal : null, events));
             first = false;
             next = events[^1].Position.Sequence + 1;

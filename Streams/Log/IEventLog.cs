@@ -3,21 +3,37 @@ using Orleans.Runtime;
 namespace GrainStream.Streams;
 
 /// <summary>The durable history of streams: the events of each stream in sequence order, trimmed
-/// to a retention limit. A stream's single writer appends; anyone may read. GrainStream's providers
+/// by <see cref="TrimAsync"/> to a retention. A stream's single writer appends; anyone may read. GrainStream's providers
 /// implement it on SQLite (embedded) and PostgreSQL (cluster); <see cref="MemoryEventLog"/> is for tests.</summary>
+/// <remarks>A stream has a stored log only from its first append on: opening a stream that has none
+/// hands out a new epoch and stores nothing, so streams that are only opened or read (an empty room,
+/// an unknown log file, an idle queue consumer) leave nothing behind. Reading such a stream is reading
+/// an empty stream at position 0.</remarks>
 public interface IEventLog
 {
-    /// <summary>Describes the stream's log, creating it (with a new epoch) when it does not exist.</summary>
+    /// <summary>Describes the stream's log. A stream without one gets a new epoch (larger than any
+    /// handed out before) at position 0, which is stored by the first append.</summary>
     Task<EventLogPosition> OpenAsync(StreamId streamId, CancellationToken cancellationToken = default);
 
     /// <summary>Appends events that continue the log: their sequences are consecutive and the first
-    /// is the log's last sequence + 1, all with the log's epoch. Anything else (another writer got
+    /// is the log's last sequence + 1, all with the log's epoch; the first append to a stream without
+    /// a log (at sequence 1) creates it with the events' epoch. Anything else (another writer got
     /// there first) throws <see cref="EventLogConflictException"/> and appends nothing.</summary>
     Task AppendAsync(StreamId streamId, IReadOnlyList<StreamEvent> events, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="maxCount"/> retained events with sequence greater than
     /// <paramref name="afterSequence"/>, oldest first.</summary>
     Task<IReadOnlyList<StreamEvent>> ReadAsync(StreamId streamId, long afterSequence, int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the oldest events of the stream that <paramref name="retention"/> does not keep
+    /// at <paramref name="now"/> (always a prefix: the retained range stays contiguous and its first
+    /// sequence moves past them), at most <paramref name="batchSize"/> per transaction; returns how many
+    /// it deleted. The stream's last sequence and epoch stay, even when no event is left.</summary>
+    Task<long> TrimAsync(StreamId streamId, EventRetention retention, DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="maxCount"/> streams that have a stored log, in a stable order,
+    /// after <paramref name="after"/> (null: from the first); for sweeps over every stream.</summary>
+    Task<IReadOnlyList<StreamId>> ListStreamsAsync(StreamId? after, int maxCount, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Where a stream's log stands.</summary>

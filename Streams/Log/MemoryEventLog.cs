@@ -2,47 +2,49 @@ using Orleans.Runtime;
 
 namespace GrainStream.Streams;
 
-/// <summary>Stream history in process memory, trimmed to <see cref="MaxEventsPerStream"/> per
-/// stream. Shared by the silos of one process; a new process starts new epochs, so subscribers
-/// resuming from an older process are told their history is gone.</summary>
-public sealed class MemoryEventLog(TimeProvider time, int maxEventsPerStream = 10_000) : IEventLog
+/// <summary>Stream history in process memory, trimmed by <see cref="TrimAsync"/>. Shared by the silos
+/// of one process; a new process starts new epochs, so subscribers resuming from an older process are
+/// told their history is gone.</summary>
+public sealed class MemoryEventLog(TimeProvider time) : IEventLog
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<StreamId, Log> _logs = [];
     private long _lastEpoch;
-
-    /// <summary>Events kept per stream.</summary>
-    public int MaxEventsPerStream { get; } = maxEventsPerStream;
 
     /// <inheritdoc/>
     public Task<EventLogPosition> OpenAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            var log = GetOrCreate(streamId);
-            return Task.FromResult(log.Position);
+            // A stream without a log gets a new epoch and keeps nothing until its first append.
+            return Task.FromResult(_logs.TryGetValue(streamId, out var log) ? log.Position : new EventLogPosition(NextEpoch(), 1, 0));
         }
     }
 
     /// <inheritdoc/>
     public Task AppendAsync(StreamId streamId, IReadOnlyList<StreamEvent> events, CancellationToken cancellationToken = default)
     {
+        EventLogBatch.Check(streamId, events);
         if (events.Count == 0) return Task.CompletedTask;
         lock (_lock)
         {
-            var log = GetOrCreate(streamId);
-            for (var i = 0; i < events.Count; i++)
+            var first = events[0].Position;
+            if (!_logs.TryGetValue(streamId, out var log))
             {
-                var token = events[i].Position;
-                if (token.Epoch != log.Epoch || token.Sequence != log.Last + 1 + i)
-                {
-                    throw new EventLogConflictException($"Append to {streamId} at {token} does not continue the log at {log.Epoch}-{log.Last}.");
-                }
+                if (first.Sequence != 1) throw new EventLogConflictException($"Cannot append to stream {streamId} at sequence {first.Sequence}: it has no log, so the next must be 1.");
+                _lastEpoch = Math.Max(_lastEpoch, first.Epoch);
+                log = _logs[streamId] = new Log(first.Epoch);
+            }
+            if (first.Epoch != log.Epoch)
+            {
+                throw new EventLogConflictException($"Cannot append to stream {streamId}: the events belong to epoch {first.Epoch} but the log is at epoch {log.Epoch}.");
+            }
+            if (first.Sequence != log.Last + 1)
+            {
+                throw new EventLogConflictException($"Cannot append to stream {streamId} at sequence {first.Sequence}: the log's last sequence is {log.Last}, so the next must be {log.Last + 1}.");
             }
             log.Events.AddRange(events);
             log.Last += events.Count;
-            var excess = log.Events.Count - MaxEventsPerStream;
-            if (excess > 0) log.Events.RemoveRange(0, excess);
         }
         return Task.CompletedTask;
     }
@@ -52,7 +54,7 @@ public sealed class MemoryEventLog(TimeProvider time, int maxEventsPerStream = 1
     {
         lock (_lock)
         {
-            if (!_logs.TryGetValue(streamId, out var log) || log.Events.Count == 0) return Task.FromResult<IReadOnlyList<StreamEvent>>([]);
+            if (maxCount <= 0 || !_logs.TryGetValue(streamId, out var log) || log.Events.Count == 0) return Task.FromResult<IReadOnlyList<StreamEvent>>([]);
             var first = log.Events[0].Position.Sequence;
             var start = (int)Math.Max(0, afterSequence + 1 - first);
             if (start >= log.Events.Count) return Task.FromResult<IReadOnlyList<StreamEvent>>([]);
@@ -60,24 +62,55 @@ public sealed class MemoryEventLog(TimeProvider time, int maxEventsPerStream = 1
         }
     }
 
-    private Log GetOrCreate(StreamId streamId)
+    /// <inheritdoc/>
+    public Task<long> TrimAsync(StreamId streamId, EventRetention retention, DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default)
     {
-        if (_logs.TryGetValue(streamId, out var log)) return log;
-        var epoch = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), _lastEpoch + 1);
-        _lastEpoch = epoch;
-        log = new Log(epoch);
-        _logs[streamId] = log;
-        return log;
+        ArgumentNullException.ThrowIfNull(retention);
+        lock (_lock)
+        {
+            if (!_logs.TryGetValue(streamId, out var log) || log.Events.Count == 0) return Task.FromResult(0L);
+            var keepFrom = retention.KeepFrom(log.Events, log.Last, now);
+            var count = (int)Math.Clamp(keepFrom - log.Events[0].Position.Sequence, 0, log.Events.Count);
+            log.Events.RemoveRange(0, count);
+            log.First = Math.Max(log.First, keepFrom);
+            return Task.FromResult((long)count);
+        }
     }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<StreamId>> ListStreamsAsync(StreamId? after, int maxCount, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var ordered = _logs.Keys.OrderBy(s => s.Namespace(), StringComparer.Ordinal).ThenBy(s => s.Key(), StringComparer.Ordinal);
+            IEnumerable<StreamId> rest = ordered;
+            if (after is { } cursor)
+            {
+                rest = ordered.Where(s => string.CompareOrdinal(s.Namespace(), cursor.Namespace()) is var byNamespace
+                    && (byNamespace > 0 || byNamespace == 0 && string.CompareOrdinal(s.Key(), cursor.Key()) > 0));
+            }
+            return Task.FromResult<IReadOnlyList<StreamId>>([.. rest.Take(Math.Max(0, maxCount))]);
+        }
+    }
+
+    /// <summary>Drops every stream's log (epochs are not reused), as removing the rows by hand would.</summary>
+    internal void ForgetAll()
+    {
+        lock (_lock) _logs.Clear();
+    }
+
+    private long NextEpoch() => _lastEpoch = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), _lastEpoch + 1);
 
     private sealed class Log(long epoch)
     {
         public long Epoch { get; } = epoch;
 
+        public long First { get; set; } = 1;
+
         public long Last { get; set; }
 
         public List<StreamEvent> Events { get; } = [];
 
-        public EventLogPosition Position => new(Epoch, Events.Count > 0 ? Events[0].Position.Sequence : Last + 1, Last);
+        public EventLogPosition Position => new(Epoch, Events.Count > 0 ? Events[0].Position.Sequence : Math.Max(First, Last + 1), Last);
     }
 }

@@ -19,7 +19,7 @@ public sealed class SmallHistoryFixture : ApiFixture
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["GrainStream:Sqlite:MaxEventsPerStream"] = Retention.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["GrainStream:Streams:Retention:Kinds:chat:MaxEvents"] = Retention.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["GrainStream:Streams:CacheSize"] = "4",
         ["Sse:RelayBufferSize"] = "4",
         ["Sse:HistoryPageSize"] = "3",

@@ -21,7 +21,6 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Equal("Data Source=./data/grainstream.db", options.ConnectionString);
         Assert.Equal(SqliteSynchronousMode.Full, options.Synchronous);
         Assert.Equal(TimeSpan.FromSeconds(5), options.BusyTimeout);
-        Assert.Equal(10_000, options.MaxEventsPerStream);
         Assert.Equal(64L * 1024 * 1024, options.WalSizeLimit);
         Assert.True(options.CreateDirectory);
     }
@@ -183,10 +182,13 @@ public sealed class SqliteDatabaseTests : IDisposable
         var logA = new SqliteEventLog(siloA, TimeProvider.System);
         var logB = new SqliteEventLog(siloB, TimeProvider.System);
         var position = await logA.OpenAsync(stream);
-        Assert.Equal(position, await logB.OpenAsync(stream));
+        var positionB = await logB.OpenAsync(stream);
 
         await logA.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, 1, 2, stream));
 
+        // B opened the stream before it had a log: its epoch is not the one the first append stored.
+        await Assert.ThrowsAsync<EventLogConflictException>(() => logB.AppendAsync(stream, EventLogSpecification.Events(positionB.Epoch, 1, 1, stream)));
+        Assert.Equal(new EventLogPosition(position.Epoch, 1, 2), await logB.OpenAsync(stream));
         await Assert.ThrowsAsync<EventLogConflictException>(() => logB.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, 1, 1, stream)));
         await logB.AppendAsync(stream, EventLogSpecification.Events(position.Epoch, 3, 1, stream));
         Assert.Equal(new EventLogPosition(position.Epoch, 1, 3), await logA.OpenAsync(stream));
@@ -201,10 +203,11 @@ public sealed class SqliteDatabaseTests : IDisposable
 
         var a = await new SqliteEventLog(siloA, clock).OpenAsync(StreamIds.Create("chat", "a"));
         var b = await new SqliteEventLog(siloB, clock).OpenAsync(StreamIds.Create("chat", "b"));
+        await new SqliteEventLog(siloA, clock).AppendAsync(StreamIds.Create("chat", "a"), EventLogSpecification.Events(a.Epoch, 1, 1, StreamIds.Create("chat", "a")));
         var sameStream = await new SqliteEventLog(siloB, clock).OpenAsync(StreamIds.Create("chat", "a"));
 
         Assert.NotEqual(a.Epoch, b.Epoch);
-        Assert.Equal(a, sameStream);
+        Assert.Equal(a with { LastSequence = 1 }, sameStream);
     }
 
     [Fact]
@@ -221,7 +224,6 @@ public sealed class SqliteDatabaseTests : IDisposable
     [Fact]
     public void Options_out_of_range_are_rejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteDatabase(new SqliteStorageOptions { MaxEventsPerStream = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteDatabase(new SqliteStorageOptions { BusyTimeout = TimeSpan.FromSeconds(-1) }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteDatabase(new SqliteStorageOptions { WalSizeLimit = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteDatabase(new SqliteStorageOptions { Synchronous = (SqliteSynchronousMode)7 }));

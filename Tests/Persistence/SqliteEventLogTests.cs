@@ -15,7 +15,7 @@ public sealed class SqliteEventLogTests : EventLogSpecification
 
     protected override Task CreateStoreAsync()
     {
-        _database = Open(Retention);
+        _database = Open();
         return Task.CompletedTask;
     }
 
@@ -28,18 +28,16 @@ public sealed class SqliteEventLogTests : EventLogSpecification
 
     protected override IEventLog CreateLog(TimeProvider clock) => new SqliteEventLog(_database, clock);
 
-    protected override IEventLog CreateLogKeeping(int maxEventsPerStream) => new SqliteEventLog(Open(maxEventsPerStream), TimeProvider.System);
-
     protected override Task RemoveStreamLogsByHandAsync() => ExecuteByHandAsync("DELETE FROM stream_log");
-
-    protected override Task RemoveEventsByHandAsync() => ExecuteByHandAsync("DELETE FROM stream_event");
 
     protected override Task<long> StoredEventCountAsync() => Task.FromResult((long)SqliteDatabaseTests.Scalar(_database, "SELECT COUNT(*) FROM stream_event")!);
 
-    /// <summary>Another database instance on the test's file, keeping <paramref name="maxEventsPerStream"/> events a stream.</summary>
-    private SqliteDatabase Open(int maxEventsPerStream)
+    protected override Task<long> StoredStreamLogCountAsync() => Task.FromResult((long)SqliteDatabaseTests.Scalar(_database, "SELECT COUNT(*) FROM stream_log")!);
+
+    /// <summary>Another database instance on the test's file.</summary>
+    private SqliteDatabase Open()
     {
-        var database = _file.Open(options => options.MaxEventsPerStream = maxEventsPerStream);
+        var database = _file.Open();
         _databases.Add(database);
         return database;
     }
@@ -61,7 +59,7 @@ public sealed class SqliteEventLogTests : EventLogSpecification
         await Log.AppendAsync(Lobby, Events(opened.Epoch, 1, 5));
         _database.Dispose();
 
-        var log = new SqliteEventLog(Open(Retention), TimeProvider.System);
+        var log = new SqliteEventLog(Open(), TimeProvider.System);
         var position = await log.OpenAsync(Lobby);
         var events = await log.ReadAsync(Lobby, 0, 100);
 
@@ -79,11 +77,31 @@ public sealed class SqliteEventLogTests : EventLogSpecification
 
         await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => Log.AppendAsync(Lobby, Events(position.Epoch, 1, 3)));
 
-        Assert.Equal(new EventLogPosition(position.Epoch, 1, 0), await Log.OpenAsync(Lobby));
+        // Not even the log row of the first append was kept: the stream is still one without a log.
+        Assert.Equal((1L, 0L), await Log.OpenAsync(Lobby) is var reopened ? (reopened.FirstSequence, reopened.LastSequence) : default);
+        Assert.Equal(0L, await StoredStreamLogCountAsync());
         Assert.Empty(await Log.ReadAsync(Lobby, 0, 100));
         var other = StreamIds.Create("chat", "other");
         var otherPosition = await Log.OpenAsync(other);
         await Log.AppendAsync(other, Events(otherPosition.Epoch, 1, 2, other));
         Assert.Equal(2, (await Log.ReadAsync(other, 0, 100)).Count);
+    }
+
+    [Fact]
+    public async Task A_new_file_vacuums_incrementally_and_trimming_hands_the_freed_pages_back()
+    {
+        await _database.EnsureCreatedAsync();
+        Assert.Equal(2L, SqliteDatabaseTests.Scalar(_database, "PRAGMA auto_vacuum")); // 2: INCREMENTAL
+        var position = await Log.OpenAsync(Lobby);
+        var payload = new byte[2048];
+        var events = Enumerable.Range(1, 1000).Select(i => new StreamEvent(Lobby, new EventPosition(position.Epoch, i), "message", DateTimeOffset.UtcNow, payload)).ToArray();
+        await Log.AppendAsync(Lobby, events);
+        var pagesBefore = (long)SqliteDatabaseTests.Scalar(_database, "PRAGMA page_count")!;
+
+        await Log.TrimAsync(Lobby, new EventRetention(1, [], 1, TimeSpan.Zero), DateTimeOffset.UtcNow, batchSize: 250);
+
+        Assert.Equal(0L, SqliteDatabaseTests.Scalar(_database, "PRAGMA freelist_count"));
+        var pagesAfter = (long)SqliteDatabaseTests.Scalar(_database, "PRAGMA page_count")!;
+        Assert.True(pagesAfter < pagesBefore / 10, $"{pagesAfter} pages after the trim, {pagesBefore} before");
     }
 }

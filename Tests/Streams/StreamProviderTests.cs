@@ -27,9 +27,10 @@ public static class StreamClusters
         builder.ConfigureEachSilo(silo =>
         {
             silo.Services.Configure<EventStreamOptions>(GrainStreamEventsExtensions.DefaultProviderName, FastRenewal);
+            silo.Services.Configure<EventStreamOptions>(GrainStreamEventsExtensions.DefaultProviderName, o => o.Retention.MaxEvents = maxEventsPerStream);
         });
         builder.ConfigureClient(client => client.Services.Configure<EventStreamOptions>(GrainStreamEventsExtensions.DefaultProviderName, FastRenewal));
-    }, sqlite: o => o.MaxEventsPerStream = maxEventsPerStream);
+    });
 
     private static void FastRenewal(EventStreamOptions options)
     {
@@ -248,5 +249,30 @@ public sealed class StreamFailoverTests
         Assert.Equal(truncated.FirstAvailable.Sequence, first);
         Assert.InRange(first, 3, 31);
         Assert.Equal(StreamClusters.Range(first, 40), StreamClusters.Sequences(recorder));
+    }
+
+    [Fact]
+    public async Task A_subscription_to_a_history_trimmed_to_nothing_gets_the_truncated_signal_then_live_events()
+    {
+        await using var cluster = await StreamClusters.StartAsync(1);
+        var key = StreamClusters.NewKey();
+        var streamId = TestPublisherGrain.StreamOf(key);
+        var publisher = cluster.Client.GetGrain<ITestPublisherGrain>(key);
+        for (var n = 1; n <= 5; n++) await publisher.Publish(n);
+        var stream = cluster.Client.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(streamId);
+        var last = await stream.GetLastPositionAsync();
+        await cluster.DeactivateAsync(cluster.Client.GetGrain<IStreamHubGrain>($"{GrainStreamEventsExtensions.DefaultProviderName}/{streamId}"));
+        // Everything ages out, as the retention sweep does to a quiet stream.
+        var log = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IEventLog>(GrainStreamEventsExtensions.DefaultProviderName);
+        await log.TrimAsync(streamId, new EventRetention(1000, [], 1000, TimeSpan.FromSeconds(1)), DateTimeOffset.UtcNow.AddDays(1), 100);
+
+        var recorder = await RawStreamRecorder.SubscribeAsync(cluster, streamId, last with { Sequence = 2 });
+        await publisher.Publish(6);
+
+        await Eventually.TrueAsync(() => recorder.Events.Count == 1, "the live event");
+        var truncated = Assert.Single(recorder.Truncations);
+        Assert.Equal(StreamHistoryTruncationReason.OlderThanHistory, truncated.Reason);
+        Assert.Equal(6, truncated.FirstAvailable.Sequence);
+        Assert.Equal([6L], StreamClusters.Sequences(recorder));
     }
 }

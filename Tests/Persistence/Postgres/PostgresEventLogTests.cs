@@ -9,7 +9,7 @@ namespace GrainStream.Tests.Persistence.Postgres;
 /// last guard, and the silo fence.</summary>
 public sealed class PostgresEventLogTests : EventLogSpecification
 {
-    private readonly PostgresTestDatabase _db = new(options => options.MaxEventsPerStream = Retention);
+    private readonly PostgresTestDatabase _db = new();
     private readonly List<PostgresDatabase> _others = [];
 
     protected override Task CreateStoreAsync() => _db.InitializeAsync();
@@ -22,14 +22,11 @@ public sealed class PostgresEventLogTests : EventLogSpecification
 
     protected override IEventLog CreateLog(TimeProvider clock) => new PostgresEventLog(_db.Database, clock, PostgresSiloFence.None);
 
-    protected override IEventLog CreateLogKeeping(int maxEventsPerStream)
-        => new PostgresEventLog(OpenAnother(options => options.MaxEventsPerStream = maxEventsPerStream), TimeProvider.System, PostgresSiloFence.None);
-
     protected override Task RemoveStreamLogsByHandAsync() => _db.ExecuteAsync("DELETE FROM gs_stream_log");
 
-    protected override Task RemoveEventsByHandAsync() => _db.ExecuteAsync("DELETE FROM gs_stream_event");
-
     protected override Task<long> StoredEventCountAsync() => _db.CountAsync("gs_stream_event");
+
+    protected override Task<long> StoredStreamLogCountAsync() => _db.CountAsync("gs_stream_log");
 
     /// <summary>A log as another process would have it: on a data source (connection pool) of its own, its epochs from <paramref name="clock"/>.</summary>
     private PostgresEventLog LogOfAnotherProcess(TimeProvider? clock = null)
@@ -54,14 +51,28 @@ public sealed class PostgresEventLogTests : EventLogSpecification
     }
 
     [Fact]
-    public async Task Processes_opening_a_new_stream_at_once_agree_on_its_epoch()
+    public async Task Processes_opening_a_new_stream_at_once_get_distinct_epochs_and_the_first_append_decides()
     {
         var logs = Enumerable.Range(0, 4).Select(_ => LogOfAnotherProcess()).ToArray();
 
         var positions = await Task.WhenAll(logs.Select(log => Task.Run(() => log.OpenAsync(Lobby))));
 
-        Assert.Single(positions.Distinct());
-        Assert.Equal(1L, await _db.CountAsync("gs_stream_log"));
+        Assert.Equal(4, positions.Select(p => p.Epoch).Distinct().Count());
+        Assert.Equal(0L, await _db.CountAsync("gs_stream_log"));
+        var outcomes = await Task.WhenAll(logs.Select((log, i) => Task.Run(async () =>
+        {
+            try
+            {
+                await log.AppendAsync(Lobby, Events(positions[i].Epoch, 1, 1));
+                return i;
+            }
+            catch (EventLogConflictException)
+            {
+                return -1;
+            }
+        })));
+        var winner = Assert.Single(outcomes, i => i >= 0);
+        Assert.Equal(new EventLogPosition(positions[winner].Epoch, 1, 1), await Log.OpenAsync(Lobby));
     }
 
     [Fact]

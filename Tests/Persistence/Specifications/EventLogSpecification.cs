@@ -4,12 +4,15 @@ namespace GrainStream.Tests.Persistence.Specifications;
 
 /// <summary>The contract of a stream's event log (<see cref="IEventLog"/>), stated once for every
 /// provider. A class per provider derives from it, supplies a fresh store for each test (xunit makes
-/// one instance per test), keeping <see cref="Retention"/> events a stream, and adds the tests only its
-/// provider can answer.</summary>
+/// one instance per test) and adds the tests only its provider can answer. Retention is
+/// <see cref="IEventLog.TrimAsync"/>'s: an append never trims.</summary>
 public abstract class EventLogSpecification : IAsyncLifetime
 {
-    /// <summary>How many events a stream keeps in the store of each test.</summary>
+    /// <summary>How many events a stream keeps under <see cref="KeepHundred"/>.</summary>
     protected const int Retention = 100;
+
+    /// <summary>Keeps the newest <see cref="Retention"/> events, whatever their age.</summary>
+    protected static readonly EventRetention KeepHundred = new(Retention, [], Retention, TimeSpan.Zero);
 
     protected static readonly StreamId Lobby = StreamIds.Create("chat", "lobby");
 
@@ -18,7 +21,7 @@ public abstract class EventLogSpecification : IAsyncLifetime
     /// <summary>The log under test, on the test's store, its epochs from the system clock.</summary>
     protected IEventLog Log => _log ?? throw new InvalidOperationException("Not initialised.");
 
-    /// <summary>Creates the test's empty store, keeping <see cref="Retention"/> events a stream.</summary>
+    /// <summary>Creates the test's empty store.</summary>
     protected abstract Task CreateStoreAsync();
 
     /// <summary>Releases the test's store and whatever the test opened on it.</summary>
@@ -27,18 +30,15 @@ public abstract class EventLogSpecification : IAsyncLifetime
     /// <summary>A log on the test's store whose new epochs come from <paramref name="clock"/>.</summary>
     protected abstract IEventLog CreateLog(TimeProvider clock);
 
-    /// <summary>A log on the test's store that keeps <paramref name="maxEventsPerStream"/> events a stream
-    /// (on a database instance of its own, released with the store).</summary>
-    protected abstract IEventLog CreateLogKeeping(int maxEventsPerStream);
-
     /// <summary>Removes every stream's log row (epoch and range) by hand, as an operator (or a bug) outside the log would.</summary>
     protected abstract Task RemoveStreamLogsByHandAsync();
 
-    /// <summary>Removes every stored event by hand, as an operator (or a bug) outside the log would.</summary>
-    protected abstract Task RemoveEventsByHandAsync();
 
     /// <summary>How many events the store holds, of every stream.</summary>
     protected abstract Task<long> StoredEventCountAsync();
+
+    /// <summary>How many stream log rows (epoch and range) the store holds.</summary>
+    protected abstract Task<long> StoredStreamLogCountAsync();
 
     async Task IAsyncLifetime.InitializeAsync()
     {
@@ -49,13 +49,13 @@ public abstract class EventLogSpecification : IAsyncLifetime
     Task IAsyncLifetime.DisposeAsync() => DisposeStoreAsync();
 
     /// <summary>Events <paramref name="firstSequence"/>, +1, … of <paramref name="stream"/> (default the lobby), named <paramref name="name"/>.</summary>
-    internal static StreamEvent[] Events(long epoch, long firstSequence, int count, StreamId? stream = null, string name = "message")
+    internal static StreamEvent[] Events(long epoch, long firstSequence, int count, StreamId? stream = null, string name = "message", DateTimeOffset? at = null)
         => Enumerable.Range(0, count)
             .Select(i => new StreamEvent(
                 stream ?? Lobby,
                 new EventPosition(epoch, firstSequence + i),
                 name,
-                DateTimeOffset.UtcNow,
+                at ?? DateTimeOffset.UtcNow,
                 System.Text.Encoding.UTF8.GetBytes($$"""{"n":{{firstSequence + i}}}""")))
             .ToArray();
 
@@ -119,7 +119,39 @@ public abstract class EventLogSpecification : IAsyncLifetime
         Assert.True(recreated.Epoch > opened.Epoch);
         Assert.Equal(0, recreated.LastSequence);
         Assert.Empty(await log.ReadAsync(Lobby, 0, 100));
-        Assert.Equal(0L, await StoredEventCountAsync());
+        await log.AppendAsync(Lobby, Events(recreated.Epoch, 1, 1));
+        Assert.Equal([recreated.Epoch], (await log.ReadAsync(Lobby, 0, 100)).Select(e => e.Position.Epoch));
+        Assert.Equal(1L, await StoredEventCountAsync());
+    }
+
+    [Fact]
+    public async Task Opening_and_reading_a_stream_store_nothing_until_its_first_append()
+    {
+        var opened = await Log.OpenAsync(Lobby);
+        Assert.Empty(await Log.ReadAsync(Lobby, 0, 100));
+        await Log.OpenAsync(Lobby);
+
+        Assert.Equal(0L, await StoredStreamLogCountAsync());
+
+        await Log.AppendAsync(Lobby, Events(opened.Epoch, 1, 2));
+
+        Assert.Equal(1L, await StoredStreamLogCountAsync());
+        Assert.Equal(new EventLogPosition(opened.Epoch, 1, 2), await Log.OpenAsync(Lobby));
+    }
+
+    [Fact]
+    public async Task A_stream_without_a_log_is_an_empty_stream_at_position_zero_with_a_new_epoch_each_time()
+    {
+        var first = await Log.OpenAsync(Lobby);
+        var second = await Log.OpenAsync(Lobby);
+
+        Assert.Equal((1L, 0L), (first.FirstSequence, first.LastSequence));
+        Assert.Equal((1L, 0L), (second.FirstSequence, second.LastSequence));
+        Assert.True(second.Epoch > first.Epoch);
+        // The first append decides: the other epoch is refused from then on.
+        await Log.AppendAsync(Lobby, Events(second.Epoch, 1, 1));
+        await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(Lobby, Events(first.Epoch, 2, 1)));
+        Assert.Equal(new EventLogPosition(second.Epoch, 1, 1), await Log.OpenAsync(Lobby));
     }
 
     [Fact]
@@ -232,22 +264,25 @@ public abstract class EventLogSpecification : IAsyncLifetime
     public async Task An_append_with_another_epoch_is_refused()
     {
         var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 1));
 
-        var error = await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(Lobby, Events(position.Epoch - 1, 1, 1)));
+        var error = await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(Lobby, Events(position.Epoch - 1, 2, 1)));
 
         Assert.Contains("epoch", error.Message);
-        Assert.Empty(await Log.ReadAsync(Lobby, 0, 100));
-        Assert.Equal(0L, await StoredEventCountAsync());
+        Assert.Single(await Log.ReadAsync(Lobby, 0, 100));
+        Assert.Equal(1L, await StoredEventCountAsync());
     }
 
     [Fact]
-    public async Task An_append_to_a_stream_never_opened_is_refused()
+    public async Task An_append_to_a_stream_without_a_log_must_start_at_sequence_one()
     {
         var never = StreamIds.Create("chat", "never");
 
-        await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(never, Events(1, 1, 1, never)));
+        var error = await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(never, Events(1, 2, 1, never)));
 
+        Assert.Contains("next must be 1", error.Message);
         Assert.Equal(0L, await StoredEventCountAsync());
+        Assert.Equal(0L, await StoredStreamLogCountAsync());
     }
 
     [Fact]
@@ -272,56 +307,136 @@ public abstract class EventLogSpecification : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_batch_of_a_thousand_events_is_appended_whole()
+    public async Task A_batch_of_a_thousand_events_is_appended_whole_and_an_append_never_trims()
     {
-        var log = CreateLogKeeping(10_000);
-        var position = await log.OpenAsync(Lobby);
+        var position = await Log.OpenAsync(Lobby);
 
-        await log.AppendAsync(Lobby, Events(position.Epoch, 1, 1000));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 1000));
 
-        Assert.Equal(new EventLogPosition(position.Epoch, 1, 1000), await log.OpenAsync(Lobby));
-        Assert.Equal(Enumerable.Range(1, 1000).Select(i => (long)i), (await log.ReadAsync(Lobby, 0, 2000)).Select(e => e.Position.Sequence));
+        Assert.Equal(new EventLogPosition(position.Epoch, 1, 1000), await Log.OpenAsync(Lobby));
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => (long)i), (await Log.ReadAsync(Lobby, 0, 2000)).Select(e => e.Position.Sequence));
     }
 
     [Fact]
-    public async Task Retention_trims_the_oldest_events_in_bulk_once_past_a_tenth_over_the_limit()
+    public async Task Trimming_by_count_keeps_the_newest_events_and_moves_the_first_sequence()
     {
-        // Retention 100: trimming waits until the log holds more than 110, then cuts back to 100.
         var position = await Log.OpenAsync(Lobby);
-        for (var sequence = 1; sequence <= 110; sequence += 10) await Log.AppendAsync(Lobby, Events(position.Epoch, sequence, 10));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 150));
 
-        Assert.Equal(new EventLogPosition(position.Epoch, 1, 110), await Log.OpenAsync(Lobby));
+        var deleted = await Log.TrimAsync(Lobby, KeepHundred, DateTimeOffset.UtcNow, batchSize: 1000);
 
-        await Log.AppendAsync(Lobby, Events(position.Epoch, 111, 1));
-
-        Assert.Equal(new EventLogPosition(position.Epoch, 12, 111), await Log.OpenAsync(Lobby));
-        Assert.Equal(Enumerable.Range(12, Retention).Select(i => (long)i), (await Log.ReadAsync(Lobby, 0, 1000)).Select(e => e.Position.Sequence));
+        Assert.Equal(50L, deleted);
+        Assert.Equal(new EventLogPosition(position.Epoch, 51, 150), await Log.OpenAsync(Lobby));
+        Assert.Equal(Enumerable.Range(51, Retention).Select(i => (long)i), (await Log.ReadAsync(Lobby, 0, 1000)).Select(e => e.Position.Sequence));
         Assert.Equal(Retention, await StoredEventCountAsync());
+        Assert.Equal(0L, await Log.TrimAsync(Lobby, KeepHundred, DateTimeOffset.UtcNow, batchSize: 1000));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 151, 1));
     }
 
     [Fact]
-    public async Task A_trimmed_stream_whose_events_are_removed_by_hand_keeps_its_last_sequence()
+    public async Task Trimming_deletes_in_batches_of_the_given_size_until_the_cut()
     {
         var position = await Log.OpenAsync(Lobby);
-        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 111));
-        await RemoveEventsByHandAsync();
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 337));
 
-        Assert.Equal(new EventLogPosition(position.Epoch, 12, 111), await Log.OpenAsync(Lobby));
+        var deleted = await Log.TrimAsync(Lobby, KeepHundred, DateTimeOffset.UtcNow, batchSize: 7);
+
+        Assert.Equal(237L, deleted);
+        Assert.Equal(new EventLogPosition(position.Epoch, 238, 337), await Log.OpenAsync(Lobby));
+    }
+
+    [Fact]
+    public async Task Trimming_by_age_deletes_the_events_older_than_the_limit()
+    {
+        var now = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 5, at: now.AddDays(-10)));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 6, 3, at: now.AddDays(-1)));
+
+        var deleted = await Log.TrimAsync(Lobby, new EventRetention(1000, [], 1000, TimeSpan.FromDays(7)), now, batchSize: 1000);
+
+        Assert.Equal(5L, deleted);
+        Assert.Equal(new EventLogPosition(position.Epoch, 6, 8), await Log.OpenAsync(Lobby));
+    }
+
+    [Fact]
+    public async Task A_stream_trimmed_of_every_event_keeps_its_epoch_and_last_sequence_and_continues()
+    {
+        var now = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 111, at: now.AddDays(-10)));
+
+        await Log.TrimAsync(Lobby, new EventRetention(1000, [], 1000, TimeSpan.FromDays(1)), now, batchSize: 1000);
+
+        Assert.Equal(0L, await StoredEventCountAsync());
+        Assert.Equal(new EventLogPosition(position.Epoch, 112, 111), await Log.OpenAsync(Lobby));
+        Assert.Empty(await Log.ReadAsync(Lobby, 0, 100));
         await Assert.ThrowsAsync<EventLogConflictException>(() => Log.AppendAsync(Lobby, Events(position.Epoch, 1, 1)));
         await Log.AppendAsync(Lobby, Events(position.Epoch, 112, 1));
+        Assert.Equal(new EventLogPosition(position.Epoch, 112, 112), await Log.OpenAsync(Lobby));
     }
 
     [Fact]
-    public async Task A_batch_larger_than_the_retention_keeps_only_its_newest_events()
+    public async Task Read_receipts_do_not_evict_chat_messages()
     {
+        // A chat room's retention: 100 messages; read receipts and presence do not count (up to 1,000 events in all).
+        var chat = new EventRetention(Retention, ["message"], 10 * Retention, TimeSpan.Zero);
         var position = await Log.OpenAsync(Lobby);
-        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 5));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 50, name: "message"));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 51, 500, name: "read"));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 551, 50, name: "message"));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 601, 200, name: "presence"));
 
-        await Log.AppendAsync(Lobby, Events(position.Epoch, 6, 300));
+        Assert.Equal(0L, await Log.TrimAsync(Lobby, chat, DateTimeOffset.UtcNow, batchSize: 1000));
+        Assert.Equal(100, (await Log.ReadAsync(Lobby, 0, 10_000)).Count(e => e.EventName == "message"));
 
-        Assert.Equal(new EventLogPosition(position.Epoch, 206, 305), await Log.OpenAsync(Lobby));
-        Assert.Equal(Enumerable.Range(206, Retention).Select(i => (long)i), (await Log.ReadAsync(Lobby, 0, 1000)).Select(e => e.Position.Sequence));
-        await Log.AppendAsync(Lobby, Events(position.Epoch, 306, 1));
+        // One message more: only the oldest message goes (and nothing older than it, as there is none).
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 801, 1, name: "message"));
+        Assert.Equal(1L, await Log.TrimAsync(Lobby, chat, DateTimeOffset.UtcNow, batchSize: 1000));
+        var kept = await Log.ReadAsync(Lobby, 0, 10_000);
+        Assert.Equal(100, kept.Count(e => e.EventName == "message"));
+        Assert.Equal(2L, kept[0].Position.Sequence);
+    }
+
+    [Fact]
+    public async Task Uncounted_events_beyond_the_total_ceiling_are_trimmed_oldest_first()
+    {
+        var chat = new EventRetention(Retention, ["message"], 2 * Retention, TimeSpan.Zero);
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 10, name: "message"));
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 11, 250, name: "read"));
+
+        await Log.TrimAsync(Lobby, chat, DateTimeOffset.UtcNow, batchSize: 1000);
+
+        Assert.Equal(new EventLogPosition(position.Epoch, 61, 260), await Log.OpenAsync(Lobby));
+    }
+
+    [Fact]
+    public async Task Trimming_a_stream_without_a_log_does_nothing()
+    {
+        Assert.Equal(0L, await Log.TrimAsync(StreamIds.Create("chat", "nobody"), KeepHundred, DateTimeOffset.UtcNow, batchSize: 10));
+        Assert.Equal(0L, await StoredStreamLogCountAsync());
+    }
+
+    [Fact]
+    public async Task Listing_streams_pages_through_every_stream_with_a_log_once()
+    {
+        var streams = Enumerable.Range(0, 7).Select(i => StreamIds.Create(i % 2 == 0 ? "chat" : "stock", $"s{i}")).ToArray();
+        foreach (var stream in streams) await Log.AppendAsync(stream, Events((await Log.OpenAsync(stream)).Epoch, 1, 1, stream));
+        await Log.OpenAsync(StreamIds.Create("chat", "opened-only"));
+
+        var listed = new List<StreamId>();
+        StreamId? after = null;
+        while (true)
+        {
+            var page = await Log.ListStreamsAsync(after, 3);
+            listed.AddRange(page);
+            if (page.Count < 3) break;
+            after = page[^1];
+        }
+
+        Assert.Equal(streams.OrderBy(s => s.ToString(), StringComparer.Ordinal), listed.OrderBy(s => s.ToString(), StringComparer.Ordinal));
+        Assert.Equal(listed.Count, listed.Distinct().Count());
     }
 
     [Fact]
