@@ -1,3 +1,4 @@
+using GrainStream.Api.Auth;
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
@@ -12,11 +13,13 @@ internal static class QueueEndpoints
 {
     public static IEndpointRouteBuilder MapQueueEndpoints(this IEndpointRouteBuilder api)
     {
-        var queues = api.MapGroup("/queues/{queue}").WithTags("Queues");
+        var queues = api.MapGroup("/queues/{queue}").WithTags("Queues").RequireTopic("queue", "queue");
         queues.MapPost("/messages", Enqueue).WithSummary("Appends a message; 201 {id}.");
         queues.MapGet("", GetStats).WithSummary("Depth, in flight and connected consumers.");
-        queues.MapGet("/events", Events).WithSummary("SSE: message, for one consumer (?consumer= required) while it is connected.");
-        queues.MapPost("/ack", Ack).WithSummary("Acknowledges delivered messages; 204.");
+        queues.MapGet("/events", Events).WithSummary("SSE: message, for one consumer (?consumer= required) while it is connected.")
+            .CallerInQuery("consumer");
+        queues.MapPost("/ack", Ack).WithSummary("Acknowledges delivered messages; 204.")
+            .CallerInBody<AckMessagesRequest>("consumer", r => r.Consumer);
         return api;
     }
 
