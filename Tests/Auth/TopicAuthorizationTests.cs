@@ -39,6 +39,44 @@ public sealed class TopicAuthorizationTests(JwtFixture fixture) : IClassFixture<
         Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString());
     }
 
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("a.b.c")]
+    [InlineData("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZGEifQ.")]
+    public async Task A_malformed_or_unsigned_token_is_401_not_500(string token)
+    {
+        using (var header = await Host.GetAsync("/api/stocks/ACME", token)) await ApiHost.ReadProblem(header, 401);
+        using (var query = await SseClient.SendAsync(Host.Client, $"/api/stocks/ACME/events?access_token={Uri.EscapeDataString(token)}")) await ApiHost.ReadProblem(query, 401);
+    }
+
+    [Fact]
+    public async Task A_token_without_a_subject_is_401()
+    {
+        var token = Host.Token("ada", subscribe: "*");
+        // Re-signing is not possible here, so mint through the handler without a subject.
+        var issuer = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler();
+        var unnamed = issuer.CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = "grainstream",
+            Audience = "grainstream",
+            Expires = DateTime.UtcNow.AddMinutes(5),
+            Claims = new Dictionary<string, object> { ["subscribe"] = "*" },
+            SigningCredentials = new(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(JwtHost.SigningKey)), "HS256"),
+        });
+        using (var named = await Host.GetAsync("/api/stocks/ACME", token)) Assert.Equal(HttpStatusCode.OK, named.StatusCode);
+        using var response = await Host.GetAsync("/api/stocks/ACME", unnamed);
+        var problem = await ApiHost.ReadProblem(response, 401);
+        Assert.Contains("subject", problem["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_malformed_topic_is_still_400_with_a_token()
+    {
+        var token = Host.Token("ada", subscribe: "*");
+        using var response = await SseClient.SendAsync(Host.Client, $"/api/events?topic=nonsense&access_token={token}");
+        await ApiHost.ReadProblem(response, 400);
+    }
+
     [Fact]
     public async Task An_expired_token_is_401()
     {
