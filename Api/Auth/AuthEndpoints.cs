@@ -18,6 +18,11 @@ internal static class AuthEndpoints
             .WithSummary("The authentication mode, and whether development tokens are served.");
         if (devTokens)
         {
+            if (!app.ServiceProvider.GetRequiredService<IHostEnvironment>().IsDevelopment())
+            {
+                app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuthEndpoints).FullName!)
+                    .LogWarning("Auth:DevTokens is on outside Development: POST /auth/dev-token gives anyone a token for any subject.");
+            }
             auth.MapPost("/dev-token", DevToken)
                 .WithSummary("Development only (Auth:DevTokens): a token for any subject, with publish and subscribe patterns (default *).");
         }
