@@ -21,5 +21,8 @@ namespace GrainStream.Api.Contracts;
 [JsonSerializable(typeof(ExtendVisibilityRequest))]
 [JsonSerializable(typeof(AppendLinesResponse))]
 [JsonSerializable(typeof(HealthStatus))]
+[JsonSerializable(typeof(DevTokenRequest))]
+[JsonSerializable(typeof(DevTokenResponse))]
+[JsonSerializable(typeof(AuthConfig))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using GrainStream.Api.Auth;
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
@@ -12,12 +13,15 @@ internal static class ChatEndpoints
 {
     public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder api)
     {
-        var rooms = api.MapGroup("/chat/rooms/{room}").WithTags("Chat");
-        rooms.MapPost("/messages", PostMessage).WithSummary("Posts a message; a repeated clientId returns the first message (200).");
+        var rooms = api.MapGroup("/chat/rooms/{room}").WithTags("Chat").RequireTopic("chat", "room");
+        rooms.MapPost("/messages", PostMessage).WithSummary("Posts a message; a repeated clientId returns the first message (200).")
+            .CallerInBody<PostChatMessageRequest>("author", r => r.Author);
         rooms.MapGet("/messages", GetMessages).WithSummary("Message history, oldest first.");
         rooms.MapGet("", GetSummary).WithSummary("Message count, last id, online users and read receipts.");
-        rooms.MapPost("/read", MarkRead).WithSummary("Records a read receipt and emits 'read'.");
-        rooms.MapGet("/events", Events).WithSummary("SSE: message, presence, read. With ?user= the user counts as online while connected.");
+        rooms.MapPost("/read", MarkRead).WithSummary("Records a read receipt and emits 'read'.")
+            .CallerInBody<MarkReadRequest>("user", r => r.User);
+        rooms.MapGet("/events", Events).WithSummary("SSE: message, presence, read. With ?user= the user counts as online while connected.")
+            .CallerInQuery("user");
         return api;
     }
 

@@ -1,3 +1,4 @@
+using GrainStream.Api.Auth;
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Logs;
@@ -18,7 +19,9 @@ internal static class EventsEndpoints
     {
         api.MapGroup("/events").WithTags("Events")
             .MapGet("", Events)
-            .WithSummary("SSE over several topics: chat:{room}, stock:{symbol}, task:{id}, tasks:{queue}, log:{name}, queue:{queue}/{consumer}.");
+            .WithSummary("SSE over several topics: chat:{room}, stock:{symbol}, task:{id}, tasks:{queue}, log:{name}, queue:{queue}/{consumer}.")
+            .RequireTopics(AuthorizedTopics)
+            .Callers("consumer", Consumers);
         return api;
     }
 
@@ -61,6 +64,27 @@ internal static class EventsEndpoints
             subscriptions.Add(new SseSubscription(streamId, after));
         }
         return new SseStreamResult(subscriptions, new MultiplexCursor(topics), presence);
+    }
+
+    /// <summary>The topics a token's <c>subscribe</c> claim must cover: each requested topic, a queue
+    /// consumer's as its queue (<c>queue:{queue}</c>, the topic that enqueues publish to). Topics that
+    /// do not parse are left to the endpoint's 400.</summary>
+    private static IEnumerable<string> AuthorizedTopics(HttpRequest request)
+    {
+        foreach (var topic in request.Query["topic"])
+        {
+            if (!EventTopic.TryParse(topic, out _, out _)) continue;
+            yield return topic!.StartsWith("queue:", StringComparison.Ordinal) ? topic[..topic.IndexOf('/')] : topic;
+        }
+    }
+
+    /// <summary>The consumers named by <c>queue:{queue}/{consumer}</c> topics: each must be the token's subject.</summary>
+    private static IEnumerable<string> Consumers(HttpRequest request)
+    {
+        foreach (var topic in request.Query["topic"])
+        {
+            if (topic is not null && topic.StartsWith("queue:", StringComparison.Ordinal) && EventTopic.TryParse(topic, out _, out _)) yield return topic[(topic.IndexOf('/') + 1)..];
+        }
     }
 
     private static ValidationProblem TopicProblem(string detail)

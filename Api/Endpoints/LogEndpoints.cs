@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using GrainStream.Api.Auth;
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Logs;
@@ -17,10 +18,11 @@ internal static class LogEndpoints
     {
         var logs = api.MapGroup("/logs").WithTags("Logs");
         logs.MapGet("", List).WithSummary("The log files under the configured log root.");
-        logs.MapPost("/{name}/lines", AppendLines)
+        var file = logs.MapGroup("/{name}").RequireTopic("log", "name");
+        file.MapPost("/lines", AppendLines)
             .Accepts<string[]>("application/json", "text/plain")
             .WithSummary("Appends lines (text/plain, one per line, or a JSON array of strings); 202.");
-        logs.MapGet("/{name}/events", Events).WithSummary("SSE: line {n, text} and rotated; ?tail=N replays the last N events first.");
+        file.MapGet("/events", Events).WithSummary("SSE: line {n, text} and rotated; ?tail=N replays the last N events first.");
         return api;
     }
 

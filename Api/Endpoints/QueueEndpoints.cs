@@ -1,3 +1,4 @@
+using GrainStream.Api.Auth;
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Presence;
 using GrainStream.Api.Sse;
@@ -13,13 +14,17 @@ internal static class QueueEndpoints
 {
     public static IEndpointRouteBuilder MapQueueEndpoints(this IEndpointRouteBuilder api)
     {
-        var queues = api.MapGroup("/queues/{queue}").WithTags("Queues");
+        var queues = api.MapGroup("/queues/{queue}").WithTags("Queues").RequireTopic("queue", "queue");
         queues.MapPost("/messages", Enqueue).WithSummary("Appends a message; 201 {id}.");
         queues.MapGet("", GetStats).WithSummary("Depth, in flight and connected consumers.");
-        queues.MapGet("/events", Events).WithSummary("SSE: message, for one consumer (?consumer= required; one connection per consumer, a second is 409). A resume starts at the consumer's unacked deliveries.");
-        queues.MapPost("/ack", Ack).WithSummary("Acknowledges deliveries by ids or receipts; 204, or 409 naming those the consumer does not hold (the others are acked).");
-        queues.MapPost("/nack", Nack).WithSummary("Gives deliveries back: redelivered at once, to any consumer; 204 or 409 as ack.");
-        queues.MapPost("/extend", Extend).WithSummary("Keeps deliveries invisible for 'seconds' from now; 204 or 409 as ack.");
+        queues.MapGet("/events", Events).WithSummary("SSE: message, for one consumer (?consumer= required; one connection per consumer, a second is 409). A resume starts at the consumer's unacked deliveries.")
+            .CallerInQuery("consumer");
+        queues.MapPost("/ack", Ack).WithSummary("Acknowledges deliveries by ids or receipts; 204, or 409 naming those the consumer does not hold (the others are acked).")
+            .CallerInBody<AckMessagesRequest>("consumer", r => r.Consumer);
+        queues.MapPost("/nack", Nack).WithSummary("Gives deliveries back: redelivered at once, to any consumer; 204 or 409 as ack.")
+            .CallerInBody<NackMessagesRequest>("consumer", r => r.Consumer);
+        queues.MapPost("/extend", Extend).WithSummary("Keeps deliveries invisible for 'seconds' from now; 204 or 409 as ack.")
+            .CallerInBody<ExtendVisibilityRequest>("consumer", r => r.Consumer);
         return api;
     }
 

@@ -1,3 +1,4 @@
+using GrainStream.Api.Auth;
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Sse;
 using GrainStream.Grains.Stocks;
@@ -11,7 +12,7 @@ internal static class StockEndpoints
 {
     public static IEndpointRouteBuilder MapStockEndpoints(this IEndpointRouteBuilder api)
     {
-        var symbols = api.MapGroup("/stocks/{symbol}").WithTags("Stocks");
+        var symbols = api.MapGroup("/stocks/{symbol}").WithTags("Stocks").RequireTopic("stock", "symbol");
         symbols.MapPost("/quotes", PushQuote).WithSummary("Pushes a quote (price > 0).");
         symbols.MapGet("", GetSummary).WithSummary("Last quote, open, high, low and change.");
         symbols.MapGet("/events", Events).WithSummary("SSE: quote (latest-wins: a slow client skips to the newest).");

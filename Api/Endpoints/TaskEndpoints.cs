@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GrainStream.Api.Auth;
 using GrainStream.Api.Contracts;
 using GrainStream.Api.Sse;
 using GrainStream.Grains;
@@ -17,15 +18,20 @@ internal static class TaskEndpoints
     public static IEndpointRouteBuilder MapTaskEndpoints(this IEndpointRouteBuilder api)
     {
         var tasks = api.MapGroup("/tasks").WithTags("Tasks");
-        tasks.MapPost("", Create).WithSummary("Creates a task; 201 with Location /api/tasks/{id}.");
+        // Creating and claiming touch the task queue (tasks:{queue}, the multiplexed topic of the
+        // queue); everything else touches one task (task:{id}).
+        tasks.MapPost("", Create).WithSummary("Creates a task; 201 with Location /api/tasks/{id}.")
+            .RequireTopic<CreateTaskRequest>("tasks", r => r.Queue ?? TaskStreams.DefaultQueue);
         // A literal segment: never taken for a task id (POST /api/tasks/{id} does not exist).
-        tasks.MapPost("/claim", Claim).WithSummary("A worker claims the oldest pending task (200) or learns there is none (204).");
-        tasks.MapGet("/{id}", Get).WithSummary("The task's status, progress, result, error, attempts and timestamps.");
-        tasks.MapPost("/{id}/cancel", Cancel).WithSummary("Cancels a queued or running task (202).");
-        tasks.MapGet("/{id}/events", Events).WithSummary("SSE: status, progress; ends after a terminal status, and a reconnect then gets 204.");
-        tasks.MapPost("/{id}/progress", Progress).WithSummary("Progress from the worker holding the lease (renews it).");
-        tasks.MapPost("/{id}/complete", Complete).WithSummary("Success from the worker holding the lease.");
-        tasks.MapPost("/{id}/fail", Fail).WithSummary("Failure from the worker holding the lease; retried while attempts remain.");
+        tasks.MapPost("/claim", Claim).WithSummary("A worker claims the oldest pending task (200) or learns there is none (204).")
+            .RequireTopic<ClaimTaskRequest>("tasks", r => r.Queue ?? TaskStreams.DefaultQueue);
+        var task = tasks.MapGroup("/{id}").RequireTopic("task", "id");
+        task.MapGet("", Get).WithSummary("The task's status, progress, result, error, attempts and timestamps.");
+        task.MapPost("/cancel", Cancel).WithSummary("Cancels a queued or running task (202).");
+        task.MapGet("/events", Events).WithSummary("SSE: status, progress; ends after a terminal status, and a reconnect then gets 204.");
+        task.MapPost("/progress", Progress).WithSummary("Progress from the worker holding the lease (renews it).");
+        task.MapPost("/complete", Complete).WithSummary("Success from the worker holding the lease.");
+        task.MapPost("/fail", Fail).WithSummary("Failure from the worker holding the lease; retried while attempts remain.");
         return api;
     }
 

@@ -1,3 +1,5 @@
+using GrainStream.Api.Auth;
+using GrainStream.Api.Browsers;
 using GrainStream.Api.Diagnostics;
 using GrainStream.Api.Endpoints;
 using GrainStream.Api.Errors;
@@ -20,26 +22,42 @@ public static class ApiApplicationExtensions
         app.UseMiddleware<RequestLogging>();
         app.UseExceptionHandler();
         app.UseMiddleware<DotSegmentGuard>();
+        // Before anything acts on a request: a cross-origin POST is refused whatever it targets.
+        app.UseMiddleware<OriginCheck>();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseRouting();
+        if (BrowserServiceCollectionExtensions.HasCorsPolicy(app.Configuration)) app.UseCors();
         // After routing, so that it can let event streams pass untouched.
         app.UseMiddleware<BareStatusProblems>();
+        var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+        if (auth.Mode == AuthMode.Jwt)
+        {
+            // Before the rate limiter, so that its client is the token's subject (ClientKey).
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
         // After routing too: it applies the endpoints' policy (POSTs only) and lets the rest through untouched.
         app.UseRateLimiter();
 
-        app.MapOpenApi();
+        var options = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
+        if (options.OpenApi || app.Environment.IsDevelopment()) app.MapOpenApi();
         app.MapHealthEndpoints();
+        app.MapAuthEndpoints();
         app.MapPrometheusScrapingEndpoint();
-        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard");
+        if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard");
 
         // Keys are checked for every endpoint under /api, request shapes for those that take one,
-        // then the client's share of event streams; every POST is rate-limited per client.
+        // then (Jwt mode) the token's claims for the topics touched, then the client's share of
+        // event streams; every POST is rate-limited per client.
         var api = app.MapGroup("/api")
             .AddEndpointFilter<KeyValidationFilter>()
             .AddEndpointFilterFactory(RequestValidationFilter.Create)
+            .AddEndpointFilterFactory(TopicAuthorizationFilter.Create)
             .AddEndpointFilterFactory(SseAdmissionFilter.Create)
             .RateLimitPosts();
+        // Every /api call needs a valid token (401 before anything is bound); claims are checked per topic above.
+        if (auth.Mode == AuthMode.Jwt) api.RequireAuthorization();
         api.MapChatEndpoints();
         api.MapStockEndpoints();
         api.MapTaskEndpoints();

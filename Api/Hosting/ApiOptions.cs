@@ -34,6 +34,11 @@ public sealed class ApiOptions
     /// bound is the file-descriptor limit, which .NET raises to the hard limit, often a million.</summary>
     public long MaxConcurrentConnections { get; set; } = 50_000;
 
+    /// <summary>Serves the OpenAPI document at <c>/openapi/v1.json</c> outside the Development
+    /// environment too (in Development it always is). Default false: a production node does not
+    /// describe itself to whoever asks.</summary>
+    public bool OpenApi { get; set; }
+
     /// <summary>The per-client rate limit on POSTs (<c>Api:RateLimit:*</c>).</summary>
     public PostRateLimitOptions RateLimit { get; set; } = new();
 }

@@ -17,6 +17,8 @@ public static class GrainStreamApi
         configure?.Invoke(builder);
         builder.AddGrainStreamBackend();
         builder.AddGrainStreamApi();
+        builder.AddGrainStreamAuth();
+        builder.AddGrainStreamBrowsers();
         return builder;
     }
 

@@ -4,8 +4,8 @@ using System.Net.Sockets;
 namespace GrainStream.Api.Limits;
 
 /// <summary>Who a request comes from, for the per-client limits (POST rate, open event streams).
-/// The one place that decides it: today the remote address; once requests are authenticated, the
-/// identity goes here and every limit follows.</summary>
+/// The one place that decides it: the token's subject when the request is authenticated (Jwt mode),
+/// else the remote address.</summary>
 internal static class ClientKey
 {
     /// <summary>The client's key: its IPv4 address, or the /64 prefix of its IPv6 address (one host
@@ -13,6 +13,8 @@ internal static class ClientKey
     /// <c>unknown</c> when the transport has no address (a Unix socket), shared by all such clients.</summary>
     public static string Of(HttpContext context)
     {
+        // A subject may share an address with others (NAT) or move between addresses: it is the client.
+        if (context.User.Identity?.IsAuthenticated == true && Auth.TopicClaims.SubjectOf(context.User) is { } subject) return "sub:" + subject;
         var address = context.Connection.RemoteIpAddress;
         if (address is null) return "unknown";
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();

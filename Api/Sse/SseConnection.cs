@@ -236,6 +236,9 @@ internal sealed class SseConnection
 
     public ValueTask<FlushResult> FlushAsync() => _writer.FlushAsync(_context.RequestAborted);
 
+    /// <summary>The request the stream answers.</summary>
+    public HttpContext Context => _context;
+
     /// <summary>Fires when the client has gone.</summary>
     public CancellationToken Aborted => _context.RequestAborted;
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using GrainStream.Api.Auth;
 using GrainStream.Api.Diagnostics;
 using GrainStream.Api.Errors;
 using GrainStream.Api.Limits;
@@ -41,6 +42,7 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
     private StreamRelayHub? _hub;
     private SseConnectionTracker? _tracker;
     private SseClientSlot? _slot;
+    private ITimer? _expiry;
 
     /// <summary>Follows <paramref name="subscriptions"/>; several require a <paramref name="cursor"/>.
     /// <paramref name="announcePosition"/> (default: when the client gave no position) sends the
@@ -158,6 +160,8 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
             _tracker = services.GetRequiredService<SseConnectionTracker>();
             if (!_tracker.Add(connection)) _tracker = null;
             if (IsResume) services.GetRequiredService<GrainStreamMetrics>().Resumed();
+            // In the Jwt mode the stream lasts as long as its token.
+            _expiry = TokenExpiry.EndStreamAtExpiry(connection, services, options.RetryMilliseconds);
             live = true;
             return true;
         }
@@ -189,6 +193,7 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
 
     private void Detach(SseConnection connection)
     {
+        _expiry?.Dispose();
         _slot?.Release();
         _tracker?.Remove(connection);
         if (_registrations is not null)

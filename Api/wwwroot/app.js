@@ -120,19 +120,83 @@ async function problemFrom(res) {
   return new ApiError(res.status, title, detail);
 }
 
+// ---------------------------------------------------------------- auth
+
 /**
- * Calls the API. JSON in and out; `text` sends text/plain. Throws ApiError with the
- * problem+json `detail` on a 4xx/5xx and with status 0 when the server cannot be reached.
+ * Tokens for the Jwt mode (GET /auth/config tells the mode). The server names the caller by the
+ * token's subject, so the page holds one development token per name it acts as (the chat user,
+ * the queue consumer) from POST /auth/dev-token (served only with Auth:DevTokens=true), renewed a
+ * minute before it expires. In the Anonymous mode no token is ever asked for or sent.
  */
-async function api(method, path, { json, text, signal } = {}) {
+const auth = {
+  mode: 'Anonymous',
+  devTokens: false,
+  tokens: new Map(), // subject -> Promise<{ token, expiresAt }>
+  ready: null,
+
+  init() {
+    this.ready = fetch('/auth/config', { headers: { Accept: 'application/json' } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((c) => { if (c) { this.mode = c.mode; this.devTokens = Boolean(c.devTokens); } })
+      .catch(() => { /* an older server: Anonymous */ });
+    return this.ready;
+  },
+
+  get jwt() { return this.mode === 'Jwt'; },
+
+  /** The token to act as `subject` (default: the chat user); null in the Anonymous mode. */
+  async token(subject) {
+    await this.ready;
+    if (!this.jwt) return null;
+    if (!this.devTokens) throw new ApiError(401, '401 Unauthorized', 'the API needs a token and serves no development tokens (Auth:DevTokens=false)');
+    const who = subject || chat.user || store.get('gs.user', 'guest');
+    let held = this.tokens.get(who);
+    if (held) {
+      const t = await held.catch(() => null);
+      if (t && t.expiresAt - Date.now() > 60000) return t.token;
+      if (this.tokens.get(who) === held) this.tokens.delete(who);
+    }
+    held = this.tokens.get(who); // another call may have asked for a new one meanwhile
+    if (!held) { held = this.mint(who); this.tokens.set(who, held); }
+    return (await held).token;
+  },
+
+  /** Drops a token the server refused (expired, or minted before a key change). */
+  forget(subject) { this.tokens.delete(subject || chat.user || store.get('gs.user', 'guest')); },
+
+  async mint(subject) {
+    const res = await fetch('/auth/dev-token', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, application/problem+json' },
+      body: JSON.stringify({ subject }),
+    });
+    if (!res.ok) { this.tokens.delete(subject); throw await problemFrom(res); }
+    const t = await res.json();
+    return { token: t.token, expiresAt: Date.parse(t.expiresAt) };
+  },
+};
+
+/**
+ * Calls the API. JSON in and out; `text` sends text/plain; `as` names the subject whose token
+ * goes along in the Jwt mode. Throws ApiError with the problem+json `detail` on a 4xx/5xx and
+ * with status 0 when the server cannot be reached.
+ */
+async function api(method, path, { json, text, signal, as } = {}) {
   const init = { method, headers: { Accept: 'application/json, application/problem+json' }, signal };
   if (json !== undefined) { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(json); }
   else if (text !== undefined) { init.headers['Content-Type'] = 'text/plain; charset=utf-8'; init.body = text; }
   let res;
-  try { res = await fetch(path, init); }
-  catch (e) {
-    if (e?.name === 'AbortError') throw e;
-    throw new ApiError(0, 'Network error', 'the server cannot be reached');
+  for (let attempt = 0; ; attempt++) {
+    const token = await auth.token(as);
+    if (token) init.headers.Authorization = `Bearer ${token}`;
+    try { res = await fetch(path, init); }
+    catch (e) {
+      if (e?.name === 'AbortError') throw e;
+      throw new ApiError(0, 'Network error', 'the server cannot be reached');
+    }
+    // A token the server no longer takes (it expired meanwhile): once more with a fresh one.
+    if (res.status !== 401 || !token || attempt > 0) break;
+    auth.forget(as);
   }
   if (!res.ok) throw await problemFrom(res);
   if (res.status === 204) return null;
@@ -162,8 +226,10 @@ async function withRetry(fn, attempts = 4) {
  * and shown, and the stream is reopened with `lastEventId` after a back-off unless the refusal is final.
  */
 class LiveStream {
-  constructor(url, { indicator, status, events = {}, onOpen, onReset } = {}) {
+  constructor(url, { indicator, status, events = {}, onOpen, onReset, as } = {}) {
     this.url = url;
+    this.as = as; // whose token goes along in the Jwt mode (EventSource cannot send headers: ?access_token=)
+    this.opening = 0;
     this.indicator = indicator;
     this.status = status;
     this.events = events;
@@ -195,9 +261,15 @@ class LiveStream {
   /** Drops the resume position and opens a new connection (used after a `reset`). */
   restartFresh() { this.es?.close(); this.es = null; clearTimeout(this.timer); this.start({ fresh: true }); }
 
-  #open() {
+  async #open() {
     let url = this.url;
     if (this.lastId) url += `${url.includes('?') ? '&' : '?'}lastEventId=${enc(this.lastId)}`;
+    const opening = ++this.opening;
+    let token = null;
+    try { token = await auth.token(this.as); }
+    catch (e) { this.status?.background(new Error(`Stream: ${e.message}`)); this.#state('closed'); return; }
+    if (this.stopped || opening !== this.opening) return; // closed, or opened again, meanwhile
+    if (token) url += `${url.includes('?') ? '&' : '?'}access_token=${enc(token)}`;
     const es = new EventSource(url);
     this.es = es;
     this.#state(this.opens ? 'reconnecting' : 'connecting');
@@ -237,6 +309,8 @@ class LiveStream {
         const p = res.status === 204 ? new ApiError(204, 'stream finished') : await problemFrom(res);
         final = p.status === 204 || (p.status >= 400 && p.status < 500 && !p.transient);
         if (p.status === 400 && this.lastId) { this.lastId = ''; final = false; }
+        // The token expired (the server ended the stream at its expiry): come back with a new one.
+        if (p.status === 401 && auth.jwt) { auth.forget(this.as); final = false; }
         this.status?.background(new Error(`Stream: ${p.message}`));
       }
     } catch { /* unreachable: retry later */ }
@@ -305,6 +379,7 @@ const chat = {
     this.status.clear();
 
     this.stream = new LiveStream(`/api/chat/rooms/${enc(room)}/events?user=${enc(user)}`, {
+      as: user,
       indicator: $('chat-conn'),
       status: this.status,
       events: {
@@ -406,7 +481,7 @@ const chat = {
     button.disabled = true;
     try {
       const m = await withRetry(() => api('POST', `/api/chat/rooms/${enc(room)}/messages`,
-        { json: { author: this.user, text, clientId } }));
+        { json: { author: this.user, text, clientId }, as: this.user }));
       if (box.value.replace(/\s+$/, '') === text) box.value = '';
       if (room === this.room && m) this.upsert(m, 'post');
       this.status.clear();
@@ -426,7 +501,7 @@ const chat = {
       const upTo = this.lastId();
       if (document.visibilityState !== 'visible' || !upTo || upTo <= this.lastReadSent) return;
       this.lastReadSent = upTo;
-      try { await api('POST', `/api/chat/rooms/${enc(this.room)}/read`, { json: { user: this.user, upTo } }); }
+      try { await api('POST', `/api/chat/rooms/${enc(this.room)}/read`, { json: { user: this.user, upTo }, as: this.user }); }
       catch (e) { this.lastReadSent = 0; this.status.error(e); }
     }, 400);
   },
@@ -911,6 +986,7 @@ const queue = {
     this.items.clear();
     $('queue-deliveries').replaceChildren();
     this.stream = new LiveStream(`/api/queues/${enc(name)}/events?consumer=${enc(consumer)}`, {
+      as: consumer,
       indicator: $('queue-conn'),
       status: this.status,
       events: { message: (d) => this.deliver(d) },
@@ -953,7 +1029,7 @@ const queue = {
     try {
       // The delivery's receipt proves it was delivered here (required when Queues:RequireReceipts is on).
       const which = receipt ? { receipts: [receipt] } : { ids: [id] };
-      await api('POST', `/api/queues/${enc(this.name)}/ack`, { json: { consumer: this.consumer, ...which } });
+      await api('POST', `/api/queues/${enc(this.name)}/ack`, { json: { consumer: this.consumer, ...which }, as: this.consumer });
       this.items.get(id)?.remove();
       this.items.delete(id);
       this.stats();
@@ -1004,10 +1080,11 @@ const queue = {
 
 // ---------------------------------------------------------------- start
 
+auth.init();
 chat.init();
 stocks.init();
 tasks.init();
 mux.open();
 logs.init();
 queue.init();
-window.grainstream = { chat, stocks, tasks, logs, queue, mux };
+window.grainstream = { auth, chat, stocks, tasks, logs, queue, mux };

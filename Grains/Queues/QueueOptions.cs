@@ -38,7 +38,8 @@ public sealed class QueueOptions
     public TimeSpan MaxVisibilityExtension { get; set; } = TimeSpan.FromHours(12);
 
     /// <summary>When true, ack, nack and extend must name deliveries by <c>receipts</c>; naming them by
-    /// <c>ids</c> alone is 400. Read by the API node. Default false (ids, as before, are accepted).</summary>
+    /// <c>ids</c> alone is 400. Read by the API node. Default false (ids, as before, are accepted);
+    /// always true with <c>Auth:Mode=Jwt</c>.</summary>
     public bool RequireReceipts { get; set; }
 
     /// <summary>Longest consumer lease a node may ask for. Default 5 min.</summary>

@@ -124,17 +124,22 @@ public sealed class ErrorAndHostingTests(ApiFixture fixture) : IClassFixture<Api
     }
 
     [Fact]
-    public async Task Health_openapi_and_the_demo_page_are_served()
+    public async Task Health_and_the_demo_page_are_served_and_OpenAPI_only_when_enabled()
     {
         using (var live = await Host.Client.GetAsync("/health/live")) Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal("ready", (await Host.GetJsonAsync("/health/ready"))["status"]!.GetValue<string>());
+        // Outside Development the document is served only with Api:OpenApi=true.
+        using (var hidden = await Host.Client.GetAsync("/openapi/v1.json")) await ApiHost.ReadProblem(hidden, 404);
 
-        var openApi = await Host.GetJsonAsync("/openapi/v1.json");
+        await using var described = await ApiHost.StartAsync(new Dictionary<string, string?> { ["Api:OpenApi"] = "true" });
+        var openApi = await described.GetJsonAsync("/openapi/v1.json");
         var paths = openApi["paths"]!.AsObject().Select(p => p.Key).ToList();
         foreach (var path in new[] { "/api/chat/rooms/{room}/messages", "/api/stocks/{symbol}/quotes", "/api/tasks", "/api/tasks/claim", "/api/tasks/{id}/events", "/api/logs/{name}/lines", "/api/queues/{queue}/ack", "/api/events" })
         {
             Assert.Contains(path, paths);
         }
+
+        Assert.Contains("/auth/config", paths);
 
         using var page = await Host.Client.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);

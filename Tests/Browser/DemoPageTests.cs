@@ -167,13 +167,16 @@ public sealed class DemoPageTests(BrowserFixture fixture) : IClassFixture<Browse
 }
 
 /// <summary>One application and one Chromium for the class; each test opens its own windows.</summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private int _windows;
 
     public ApiHost Host { get; private set; } = null!;
+
+    /// <summary>Settings over the fixture's own (the Jwt mode, say).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
     /// <summary>Debian's Chromium: <c>GRAINSTREAM_CHROMIUM</c>, else <c>/usr/bin/chromium</c>.</summary>
     public static string ChromiumPath
@@ -188,12 +191,14 @@ public sealed class BrowserFixture : IAsyncLifetime
                 $"The browser test needs Chromium at '{chromium}' and found none. Install Debian's package " +
                 "(apt-get install -y chromium; scripts/test.sh does this) or set GRAINSTREAM_CHROMIUM to a Chromium executable.");
         }
-        Host = await ApiHost.StartAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Stocks:Simulate"] = "true",
             ["Stocks:Interval"] = "00:00:00.250",
             ["Tasks:DemoWorker"] = "true",
-        });
+        };
+        foreach (var (key, value) in Settings) settings[key] = value;
+        Host = await ApiHost.StartAsync(settings);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
         {
