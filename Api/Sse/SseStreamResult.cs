@@ -142,6 +142,9 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
             // Subscribe first: a failure here (no silo) is still a clean 503 problem.
             for (var i = 0; i < _relays.Length; i++) _relays[i] = await _hub.AcquireAsync(_subscriptions[i].Stream, aborted).ConfigureAwait(false);
 
+            // In the Jwt mode the stream lasts as long as its token. Set before the client can see the
+            // stream, so that whatever it observes happens with the expiry already scheduled.
+            _expiry = TokenExpiry.EndStreamAtExpiry(connection, services, options.RetryMilliseconds);
             connection.Start();
             for (var i = 0; i < _relays.Length; i++) _subscribers[i] = await _relays[i]!.JoinAsync(connection, _subscriptions[i].After).ConfigureAwait(false);
             if (_announcePosition) connection.WritePosition();
@@ -160,8 +163,6 @@ internal sealed class SseStreamResult : IResult, IEndpointMetadataProvider, ISse
             _tracker = services.GetRequiredService<SseConnectionTracker>();
             if (!_tracker.Add(connection)) _tracker = null;
             if (IsResume) services.GetRequiredService<GrainStreamMetrics>().Resumed();
-            // In the Jwt mode the stream lasts as long as its token.
-            _expiry = TokenExpiry.EndStreamAtExpiry(connection, services, options.RetryMilliseconds);
             live = true;
             return true;
         }
