@@ -44,8 +44,13 @@ public static class ApiApplicationExtensions
         if (options.OpenApi || app.Environment.IsDevelopment()) app.MapOpenApi();
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
-        app.MapPrometheusScrapingEndpoint();
-        if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard");
+        var metrics = app.MapPrometheusScrapingEndpoint();
+        if (auth.Mode == AuthMode.Jwt) metrics.RequireAuthorization(OperationsTopics.Policy(OperationsTopics.Metrics));
+        if (options.Dashboard)
+        {
+            var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard");
+            if (auth.Mode == AuthMode.Jwt) dashboard.RequireAuthorization(OperationsTopics.Policy(OperationsTopics.Dashboard));
+        }
 
         // Keys are checked for every endpoint under /api, request shapes for those that take one,
         // then (Jwt mode) the token's claims for the topics touched, then the client's share of

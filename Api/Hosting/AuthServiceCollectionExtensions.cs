@@ -27,7 +27,14 @@ public static class AuthServiceCollectionExtensions
         // A consumer proves a delivery was made to it by its receipt, not by naming a message id.
         services.PostConfigure<QueueOptions>(queues => queues.RequireReceipts = true);
         services.TryAddSingleton(sp => new DevTokenIssuer(sp.GetRequiredService<IOptions<AuthOptions>>(), sp.GetRequiredKeyedService<TimeProvider>(PlatformClock.Key)));
-        services.AddAuthorization();
+        services.AddAuthorization(policies =>
+        {
+            foreach (var topic in (string[])[OperationsTopics.Metrics, OperationsTopics.Dashboard])
+            {
+                policies.AddPolicy(OperationsTopics.Policy(topic), policy => policy.RequireAuthenticatedUser()
+                    .RequireAssertion(context => TopicClaims.Allows(context.User, TopicAction.Subscribe, topic)));
+            }
+        });
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>, IServiceProvider>((jwt, auth, sp) => Configure(jwt, auth.Value, sp.GetRequiredKeyedService<TimeProvider>(PlatformClock.Key)));
