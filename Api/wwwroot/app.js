@@ -1078,6 +1078,68 @@ const queue = {
   },
 };
 
+// ---------------------------------------------------------------- this node's event streams
+
+/**
+ * A strip fed by the node's own meters (/metrics, Prometheus text, the same numbers a scraper gets):
+ * open event streams, events delivered per second, resumes, cut-offs and the relay's lag.
+ */
+const ssePanel = {
+  last: null,
+
+  async init() {
+    await auth.ready;
+    // A user's token does not open /metrics (it needs ops:metrics): say so instead of asking in vain.
+    if (auth.jwt) return this.note('in the Jwt mode the metrics need a token that may subscribe to ops:metrics');
+    this.refresh();
+    setInterval(() => { if (document.visibilityState === 'visible') this.refresh(); }, 2000);
+  },
+
+  async refresh() {
+    let res;
+    try { res = await fetch('/metrics', { headers: { Accept: 'text/plain' } }); }
+    catch { return this.note('the node cannot be reached'); }
+    if (res.status === 401 || res.status === 403) return this.note('the metrics need a token that may subscribe to ops:metrics');
+    if (!res.ok) return this.note(`metrics: ${res.status}`);
+    const m = this.parse(await res.text());
+    const now = {
+      at: performance.now(),
+      delivered: m.get('grainstream_sse_events_delivered_total') ?? 0,
+      lagSum: m.get('grainstream_relay_lag_seconds_sum') ?? 0,
+      lagCount: m.get('grainstream_relay_lag_seconds_count') ?? 0,
+    };
+    const before = this.last;
+    this.last = now;
+    $('sse-connections').textContent = String(m.get('grainstream_sse_connections') ?? 0);
+    $('sse-resumes').textContent = String(m.get('grainstream_sse_resumes_total') ?? 0);
+    $('sse-cutoffs').textContent = String(m.get('grainstream_sse_cutoffs_total') ?? 0);
+    if (before) {
+      const seconds = (now.at - before.at) / 1000;
+      $('sse-rate').textContent = seconds > 0 ? (Math.max(0, now.delivered - before.delivered) / seconds).toFixed(1) : '–';
+      const lagged = now.lagCount - before.lagCount;
+      $('sse-lag').textContent = lagged > 0 ? `${(((now.lagSum - before.lagSum) / lagged) * 1000).toFixed(1)} ms` : '–';
+    }
+    this.note('');
+    $('sse-panel').dataset.state = 'live';
+  },
+
+  note(text) {
+    $('sse-note').textContent = text;
+    if (text) $('sse-panel').dataset.state = 'unavailable';
+  },
+
+  /** Prometheus text to name -> value, summed over label sets (counters of several scopes add up). */
+  parse(text) {
+    const values = new Map();
+    for (const line of text.split('\n')) {
+      if (!line || line[0] === '#') continue;
+      const match = /^([A-Za-z_:][\w:]*)(?:\{[^}]*\})?\s+(\S+)/.exec(line);
+      if (match) values.set(match[1], (values.get(match[1]) ?? 0) + Number(match[2]));
+    }
+    return values;
+  },
+};
+
 // ---------------------------------------------------------------- start
 
 auth.init();
@@ -1087,4 +1149,5 @@ tasks.init();
 mux.open();
 logs.init();
 queue.init();
-window.grainstream = { auth, chat, stocks, tasks, logs, queue, mux };
+ssePanel.init();
+window.grainstream = { auth, chat, stocks, tasks, logs, queue, mux, ssePanel };

@@ -64,6 +64,22 @@ public sealed class DemoPageTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task The_event_stream_strip_shows_the_nodes_meters_counting_the_pages_own_streams()
+    {
+        await using var window = await fixture.OpenAsync();
+        var page = window.Page;
+        await Expect(page.GetByTestId("chat-conn")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Wait });
+        await Expect(page.GetByTestId("mux-conn")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Wait });
+
+        await Expect(page.GetByTestId("sse-panel")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Wait });
+        // This page alone holds at least its chat and multiplexed streams open on the node.
+        await page.WaitForFunctionAsync("() => Number(document.querySelector('[data-testid=sse-connections]').textContent) >= 2", null, new() { Timeout = Wait });
+        // The simulator's quotes flow, so the second refresh shows a rate.
+        await Expect(page.GetByTestId("sse-rate")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+\.\d$"), new() { Timeout = Wait });
+        await window.AssertNoErrorsAsync();
+    }
+
+    [Fact]
     public async Task New_task_shows_its_progress_bar_move_and_finish()
     {
         await using var window = await fixture.OpenAsync();
