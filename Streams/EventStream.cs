@@ -27,6 +27,8 @@ internal sealed class EventStream<T>(GrainStreamProvider provider, StreamId stre
 
     public Task<EventPosition> GetLastPositionAsync() => Hub.GetLastPosition();
 
+    public Task<bool> DeleteAsync() => Hub.Delete();
+
     public Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount) => Hub.ReadHistory(afterSequence, maxCount);
 
     /// <summary>Publishes <paramref name="item"/>; with a <paramref name="token"/>, at exactly that

@@ -19,6 +19,15 @@ public interface IEventStream
     /// <summary>The stream's last committed position (sequence 0 when nothing was published yet).</summary>
     Task<EventPosition> GetLastPositionAsync();
 
+    /// <summary>Deletes the stream's durable history (events, epoch and range), for an entity that is
+    /// itself being deleted; returns whether there was any. Publishes that have not completed fail.
+    /// Subscribers do not end: they are told to subscribe again, and since the stream's next
+    /// incarnation has a new epoch they get the history-truncated signal
+    /// (<see cref="StreamHistoryTruncationReason.EpochChanged"/>; an SSE client a <c>reset</c>) and
+    /// whatever is published from then on. A stream that is deleted and then published to again
+    /// starts a new log, so the deleting grain stops publishing first.</summary>
+    Task<bool> DeleteAsync();
+
     /// <summary>Reads committed history: up to <paramref name="maxCount"/> events after
     /// <paramref name="afterSequence"/>, oldest first, with where the retained history starts and ends.</summary>
     Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount);

@@ -124,6 +124,9 @@ public class ChatRoomGrain(
 
         var receipts = state.State.ReadReceipts;
         var known = receipts.TryGetValue(user, out var previous);
+        // Nothing to have read in a room without messages: no receipt to keep and nothing to
+        // announce, so such a room keeps no row and no event.
+        if (last == 0 && !known) return;
         var upToNow = known ? Math.Max(previous, upTo) : upTo;
         if (!known || upToNow != previous)
         {
@@ -147,8 +150,7 @@ public class ChatRoomGrain(
         {
             // Every report is stored (nodes report a few times per lease): a re-activation then
             // keeps each lease until at least about two thirds of it.
-            presence.State = _presence.ToState();
-            await presence.WriteStateAsync();
+            await StorePresenceAsync();
             await EnsureInSyncAsync();
             await AnnouncePresenceAsync();
         }
@@ -177,6 +179,13 @@ public class ChatRoomGrain(
             await PublishPresenceAsync(new PresenceChanged(user, Online: true, [.. after]));
             _announcedOnline.Add(user);
         }
+    }
+
+    /// <summary>Stores the presence leases; a room nobody is in keeps no presence record.</summary>
+    private async Task StorePresenceAsync()
+    {
+        presence.State = _presence.ToState();
+        await presence.WriteOrClearAsync(_presence.IsEmpty, DeactivateOnIdle, logger, $"presence of room {_room}");
     }
 
     private Task PublishPresenceAsync(PresenceChanged change)
@@ -213,6 +222,8 @@ public class ChatRoomGrain(
         {
             await EnsureInSyncAsync();
             await AnnouncePresenceAsync();
+            // The last lease ran out (its node died or stopped reporting): nothing is left to keep.
+            if (_presence.IsEmpty && presence.RecordExists) await StorePresenceAsync();
         }
         finally
         {

@@ -185,8 +185,7 @@ public class MessageQueueGrain(
         NodeLeaseTable.Validate(nodeId, consumers, lease, _options.MaxConsumerLease, nameof(consumers));
         var now = time.GetUtcNow();
         _consumers.Report(nodeId, consumers, now + lease);
-        consumerLeases.State = _consumers.ToState();
-        await consumerLeases.WriteStateAsync();
+        await StoreConsumerLeasesAsync();
         await DispatchAsync(changed: false, resendTo: RenewClaims(nodeId, consumers, now + lease));
     }
 
@@ -236,7 +235,8 @@ public class MessageQueueGrain(
     private async Task DispatchAsync(bool changed, List<string>? resendTo = null)
     {
         var now = time.GetUtcNow();
-        _consumers.Expire(now);
+        // The last consumer's lease ran out (its node died or stopped reporting): nothing left to keep.
+        if (_consumers.Expire(now) && _consumers.IsEmpty && consumerLeases.RecordExists) await StoreConsumerLeasesAsync();
         ExpireClaims(now);
         changed |= ReleaseTimedOut(now);
         changed |= await DeadLetterAsync();
@@ -417,5 +417,20 @@ public class MessageQueueGrain(
         }
     }
 
-    private Task WriteStateAsync() => state.WriteOrReloadAsync(DeactivateOnIdle, logger, $"queue {_queue}");
+    /// <summary>Stores the messages; a queue holding none (so none in flight either) keeps no record.
+    /// The next id stays in memory, so ids do not repeat while the activation lives; after it, a queue
+    /// emptied and re-activated numbers from 1 again (receipts, new per delivery, never repeat).</summary>
+    private async Task WriteStateAsync()
+    {
+        var nextId = state.State.NextId;
+        await state.WriteOrClearAsync(state.State.Messages.Count == 0, DeactivateOnIdle, logger, $"queue {_queue}");
+        state.State.NextId = Math.Max(state.State.NextId, nextId);
+    }
+
+    /// <summary>Stores the consumers' leases; a queue without consumers keeps no record of them.</summary>
+    private Task StoreConsumerLeasesAsync()
+    {
+        consumerLeases.State = _consumers.ToState();
+        return consumerLeases.WriteOrClearAsync(_consumers.IsEmpty, DeactivateOnIdle, logger, $"consumers of queue {_queue}");
+    }
 }

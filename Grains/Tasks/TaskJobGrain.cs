@@ -15,7 +15,8 @@ namespace GrainStream.Grains.Tasks;
 /// whereas a queued job without an entry would be stranded. A lost call after a job's write is
 /// repaired by the lease: the queue keeps it until <see cref="LeaseExpired"/> confirms.
 /// A finished task holds a durable reminder that deletes its state once <see cref="TaskOptions.Retention"/>
-/// has passed on the platform clock; until the row is gone, <see cref="Get"/> already answers null.
+/// has passed on the platform clock, together with the task's event stream (its queue's stream, shared
+/// with other tasks, keeps its own retention); until the rows are gone, <see cref="Get"/> already answers null.
 /// </remarks>
 public sealed class TaskJobGrain(
     [FromKeyedServices(PlatformClock.Key)] TimeProvider time, IOptions<TaskOptions> options,
@@ -69,10 +70,13 @@ public sealed class TaskJobGrain(
 
     private bool IsPastRetention => Job is { IsTerminal: true, FinishedAt: { } finished } && time.GetUtcNow() >= finished + _options.Retention;
 
-    /// <summary>Deletes the task's state row and its reminder; the activation then goes away.</summary>
+    /// <summary>Deletes the task's event stream, its state row and its reminder; the activation then goes away.</summary>
     private async Task DeleteAsync()
     {
         logger.LogInformation("Task {TaskId} finished more than {Retention} ago; deleting it", Id, _options.Retention);
+        // The stream first: should this fail, the state is still there and the reminder tries again,
+        // whereas a stream left behind a deleted state would never be found again.
+        await this.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(TaskStreams.Task(Id)).DeleteAsync();
         await state.ClearStateAsync();
         await this.UnregisterReminderIfAny(RetentionReminder);
         DeactivateOnIdle();

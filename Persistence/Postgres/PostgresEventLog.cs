@@ -37,6 +37,11 @@ public sealed class PostgresEventLog : IEventLog
     private const string KeepFrom = "SELECT l.first_seq, gs_stream_keep_from($1, $2, $3, $4, $5, $6) FROM gs_stream_log l WHERE l.stream_ns = $1 AND l.stream_key = $2";
     private const string DeleteBefore = "DELETE FROM gs_stream_event WHERE stream_ns = $1 AND stream_key = $2 AND seq < $3";
     private const string MoveFirst = "UPDATE gs_stream_log SET first_seq = GREATEST(first_seq, $3) WHERE stream_ns = $1 AND stream_key = $2";
+    // The log row goes first: its delete locks it, so an append of the stream (which locks the row
+    // before it inserts) waits, then finds no log and is refused; the events' delete, a later
+    // statement, sees every event committed before.
+    private const string DeleteLog = "DELETE FROM gs_stream_log WHERE stream_ns = $1 AND stream_key = $2";
+    private const string DeleteEvents = "DELETE FROM gs_stream_event WHERE stream_ns = $1 AND stream_key = $2";
     private const string SelectStreams = """
         SELECT stream_ns, stream_key FROM gs_stream_log
         WHERE $1 OR (stream_ns, stream_key) > ($2, $3)
@@ -191,6 +196,22 @@ public sealed class PostgresEventLog : IEventLog
             from = upTo;
         }
         return deleted;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One fenced transaction. <c>gs_stream_epoch</c> keeps the deleted stream's epoch, so the
+    /// stream's next epoch is larger whatever the clocks.</remarks>
+    public async Task<bool> DeleteAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    {
+        Validate(streamId);
+        var (streamNamespace, key) = (streamId.Namespace(), streamId.Key());
+        var deleteLog = PostgresCommands.Statement(DeleteLog, streamNamespace, key);
+        await PostgresCommands.WriteAsync(
+            _database, _fence, $"delete stream {streamId}",
+            [deleteLog, PostgresCommands.Statement(DeleteEvents, streamNamespace, key)],
+            static (_, _) => Task.FromResult(true),
+            cancellationToken).ConfigureAwait(false);
+        return deleteLog.RecordsAffected > 0;
     }
 
     /// <inheritdoc/>

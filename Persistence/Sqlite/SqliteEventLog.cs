@@ -39,6 +39,7 @@ public sealed class SqliteEventLog : IEventLog
     private const string DeleteEventsBefore = "DELETE FROM stream_event WHERE stream_ns = ?1 AND stream_key = ?2 AND seq < ?3";
     private const string InsertLog = "INSERT INTO stream_log (stream_ns, stream_key, epoch, first_seq, last_seq) VALUES (?1, ?2, ?3, 1, 0)";
     private const string DeleteEvents = "DELETE FROM stream_event WHERE stream_ns = ?1 AND stream_key = ?2";
+    private const string DeleteLog = "DELETE FROM stream_log WHERE stream_ns = ?1 AND stream_key = ?2";
     // Retention (see TrimAsync): the sequence of the n-th newest event (of the counted names), and
     // of the oldest event young enough to keep. Each walks the stream's key range from one end.
     private const string NthNewest = "SELECT seq FROM stream_event WHERE stream_ns = $ns AND stream_key = $key ORDER BY seq DESC LIMIT 1 OFFSET $n";
@@ -185,6 +186,27 @@ public sealed class SqliteEventLog : IEventLog
             if (cut is { } c) keepFrom = Math.Max(keepFrom ?? c, c);
         }
         return keepFrom;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One write transaction: the log row and every event go together, so an append (which
+    /// runs on the same writer) sees either the whole log or none. New epochs stay above the deleted
+    /// one in this process (<see cref="StreamEpochs"/>); after a restart they come from the clock.</remarks>
+    public async Task<bool> DeleteAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    {
+        Validate(streamId);
+        var deleted = await _database.WriteAsync(session =>
+        {
+            Keyed(session.Statement(DeleteLog), streamId).Execute();
+            var hadLog = raw.sqlite3_changes(session.Connection.Handle) > 0;
+            Keyed(session.Statement(DeleteEvents), streamId).Execute();
+            return hadLog;
+        }, cancellationToken).ConfigureAwait(false);
+        // A stream with many events frees pages: hand some back, as a trim does.
+        for (var step = 0; deleted && step < MaxReclaimSteps && await _database.ReclaimFreePagesAsync(ReclaimPages, cancellationToken).ConfigureAwait(false) > 0; step++)
+        {
+        }
+        return deleted;
     }
 
     /// <inheritdoc/>

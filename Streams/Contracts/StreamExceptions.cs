@@ -45,3 +45,8 @@ public interface IStreamHistoryObserver
     /// <summary>History does not reach back to the requested position; called before any later event.</summary>
     Task OnHistoryTruncatedAsync(StreamHistoryTruncated truncated);
 }
+
+/// <summary>A publish did not complete because its stream was deleted meanwhile
+/// (<see cref="IEventStream.DeleteAsync"/>); nothing was published.</summary>
+[GenerateSerializer, Alias("gs.StreamDeletedException")]
+public sealed class StreamDeletedException(string message) : Exception(message);

@@ -31,6 +31,10 @@ public interface IStreamHubGrain : IGrainWithStringKey
     [ReadOnly, Alias("GetLastPosition")]
     Task<EventPosition> GetLastPosition();
 
+    /// <summary>Deletes the stream's durable log; see <see cref="IEventStream.DeleteAsync"/>.</summary>
+    [Alias("Delete")]
+    Task<bool> Delete();
+
     /// <summary>Committed history after <paramref name="afterSequence"/>.</summary>
     [ReadOnly, Alias("ReadHistory")]
     Task<StreamHistoryPage> ReadHistory(long afterSequence, int maxCount);

@@ -250,6 +250,22 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         return Task.CompletedTask;
     }
 
+    public async Task<bool> Delete()
+    {
+        // Publishes still waiting for their commit fail rather than recreate the stream after the
+        // delete; one being committed now is ordered before the delete by the log's own writer lock.
+        var failure = new StreamDeletedException($"Stream {_streamId} was deleted.");
+        foreach (var pending in _pending) pending.TrySetException(failure);
+        _pending.Clear();
+        _assigned = _committed;
+        var deleted = await _log.DeleteAsync(_streamId);
+        _cache.Clear();
+        // The next activation opens the stream anew, with a new epoch; the subscribers move to it
+        // (OnDeactivateAsync tells them) and learn from the epoch that the history is gone.
+        DeactivateOnIdle();
+        return deleted;
+    }
+
     public Task<EventPosition> GetLastPosition() => Task.FromResult(new EventPosition(_epoch, _committed));
 
     public async Task<StreamHistoryPage> ReadHistory(long afterSequence, int maxCount)

@@ -31,6 +31,13 @@ public interface IEventLog
     /// it deleted. The stream's last sequence and epoch stay, even when no event is left.</summary>
     Task<long> TrimAsync(StreamId streamId, EventRetention retention, DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes the stream's log: its events and its epoch and range, so the stream stores
+    /// nothing any more (as if it had never been appended to); returns whether it had a log. Opening it
+    /// afterwards hands out a new, larger epoch, so positions held from before are recognised as
+    /// belonging to an earlier incarnation. An append that continues the deleted log is refused with
+    /// <see cref="EventLogConflictException"/>; only an append at sequence 1 starts a new log.</summary>
+    Task<bool> DeleteAsync(StreamId streamId, CancellationToken cancellationToken = default);
+
     /// <summary>Up to <paramref name="maxCount"/> streams that have a stored log, in a stable order,
     /// after <paramref name="after"/> (null: from the first); for sweeps over every stream.</summary>
     Task<IReadOnlyList<StreamId>> ListStreamsAsync(StreamId? after, int maxCount, CancellationToken cancellationToken = default);

@@ -78,6 +78,12 @@ public sealed class MemoryEventLog(TimeProvider time) : IEventLog
     }
 
     /// <inheritdoc/>
+    public Task<bool> DeleteAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock) return Task.FromResult(_logs.Remove(streamId));
+    }
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<StreamId>> ListStreamsAsync(StreamId? after, int maxCount, CancellationToken cancellationToken = default)
     {
         lock (_lock)

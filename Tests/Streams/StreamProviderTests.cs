@@ -137,6 +137,29 @@ public sealed class StreamProviderTests(StreamClusterFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_deleted_stream_keeps_no_history_and_its_subscribers_are_told_before_the_next_incarnations_events()
+    {
+        var key = StreamClusters.NewKey();
+        var publisher = Publisher(key);
+        var recorder = await RawStreamRecorder.SubscribeAsync(Cluster, TestPublisherGrain.StreamOf(key));
+        for (var n = 1; n <= 3; n++) await publisher.Publish(n);
+        await Eventually.TrueAsync(() => recorder.Events.Count >= 3, "3 events");
+        var stream = Cluster.Client.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(TestPublisherGrain.StreamOf(key));
+        var deletedEpoch = (await stream.GetLastPositionAsync()).Epoch;
+
+        Assert.True(await stream.DeleteAsync());
+
+        Assert.Empty((await stream.ReadAsync(0, 10)).Events);
+        await Eventually.TrueAsync(() => recorder.Truncations.Count > 0, "the subscriber told that the history is gone");
+        var truncated = Assert.Single(recorder.Truncations);
+        Assert.Equal(StreamHistoryTruncationReason.EpochChanged, truncated.Reason);
+        Assert.True(truncated.FirstAvailable.Epoch > deletedEpoch);
+        await publisher.Publish(4);
+        await Eventually.TrueAsync(() => recorder.Events.Count >= 4, "the next incarnation's first event");
+        Assert.Equal(new EventPosition(truncated.FirstAvailable.Epoch, 1), recorder.Events.Last().Position);
+    }
+
+    [Fact]
     public async Task Typed_subscribers_get_items_with_position_tokens_and_the_truncated_signal_as_a_typed_error()
     {
         var key = StreamClusters.NewKey();

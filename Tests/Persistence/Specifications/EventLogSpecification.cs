@@ -419,6 +419,51 @@ public abstract class EventLogSpecification : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deleting_a_stream_removes_its_events_and_its_log_and_nothing_of_other_streams()
+    {
+        var task = StreamIds.Create("task", "t-1");
+        await Log.AppendAsync(task, Events((await Log.OpenAsync(task)).Epoch, 1, 50, task));
+        await Log.AppendAsync(Lobby, Events((await Log.OpenAsync(Lobby)).Epoch, 1, 3));
+
+        Assert.True(await Log.DeleteAsync(task));
+
+        Assert.Equal(3L, await StoredEventCountAsync());
+        Assert.Equal(1L, await StoredStreamLogCountAsync());
+        Assert.Empty(await Log.ReadAsync(task, 0, 100));
+        Assert.Equal(new[] { Lobby }, await Log.ListStreamsAsync(null, 10));
+        Assert.Equal(3, (await Log.ReadAsync(Lobby, 0, 100)).Count);
+    }
+
+    [Fact]
+    public async Task A_deleted_stream_comes_back_only_as_a_new_incarnation()
+    {
+        // A clock that stands still: the larger epoch cannot come from time having passed.
+        var log = CreateLog(new ManualTimeProvider(DateTimeOffset.UtcNow));
+        var opened = await log.OpenAsync(Lobby);
+        await log.AppendAsync(Lobby, Events(opened.Epoch, 1, 3));
+
+        await log.DeleteAsync(Lobby);
+
+        // The deleted log's writer cannot continue it.
+        await Assert.ThrowsAsync<EventLogConflictException>(() => log.AppendAsync(Lobby, Events(opened.Epoch, 4, 1)));
+        var reopened = await log.OpenAsync(Lobby);
+        Assert.True(reopened.Epoch > opened.Epoch);
+        Assert.Equal((1L, 0L), (reopened.FirstSequence, reopened.LastSequence));
+        await log.AppendAsync(Lobby, Events(reopened.Epoch, 1, 1));
+        Assert.Equal([(reopened.Epoch, 1L)], (await log.ReadAsync(Lobby, 0, 100)).Select(e => (e.Position.Epoch, e.Position.Sequence)));
+    }
+
+    [Fact]
+    public async Task Deleting_a_stream_without_a_log_does_nothing()
+    {
+        await Log.OpenAsync(Lobby);
+
+        Assert.False(await Log.DeleteAsync(Lobby));
+        Assert.Equal(0L, await StoredStreamLogCountAsync());
+        Assert.Equal(0L, await StoredEventCountAsync());
+    }
+
+    [Fact]
     public async Task Listing_streams_pages_through_every_stream_with_a_log_once()
     {
         var streams = Enumerable.Range(0, 7).Select(i => StreamIds.Create(i % 2 == 0 ? "chat" : "stock", $"s{i}")).ToArray();
