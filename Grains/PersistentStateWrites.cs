@@ -15,31 +15,24 @@ internal static class PersistentStateWrites
             await state.WriteOrReloadAsync(deactivateOnIdle, logger, entity);
             return;
         }
-        if (!state.RecordExists) return;
-        try
-        {
-            await state.ClearStateAsync();
-        }
-        catch (Exception exception)
-        {
-            logger.LogWarning(exception, "Clearing {Entity} failed; the activation will reload it", entity);
-            deactivateOnIdle();
-            throw;
-        }
+        if (state.RecordExists) await StoreOrReloadAsync(state.ClearStateAsync, "Clearing", deactivateOnIdle, logger, entity);
     }
 
     /// <summary>Writes <paramref name="state"/>. When the write fails, the activation's memory no
     /// longer matches storage, so it is deactivated (the next call reloads from storage) and the
     /// failure goes on to the caller.</summary>
-    public static async Task WriteOrReloadAsync<T>(this IPersistentState<T> state, Action deactivateOnIdle, ILogger logger, string entity) where T : new()
+    public static Task WriteOrReloadAsync<T>(this IPersistentState<T> state, Action deactivateOnIdle, ILogger logger, string entity) where T : new()
+        => StoreOrReloadAsync(state.WriteStateAsync, "Storing", deactivateOnIdle, logger, entity);
+
+    private static async Task StoreOrReloadAsync(Func<Task> store, string what, Action deactivateOnIdle, ILogger logger, string entity)
     {
         try
         {
-            await state.WriteStateAsync();
+            await store();
         }
         catch (Exception exception)
         {
-            logger.LogWarning(exception, "Storing {Entity} failed; the activation will reload it", entity);
+            logger.LogWarning(exception, "{What} {Entity} failed; the activation will reload it", what, entity);
             deactivateOnIdle();
             throw;
         }
