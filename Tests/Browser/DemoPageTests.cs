@@ -199,6 +199,8 @@ public class BrowserFixture : IAsyncLifetime
         };
         foreach (var (key, value) in Settings) settings[key] = value;
         Host = await ApiHost.StartAsync(settings);
+        // The page tails demo.log from the start; a tail of a log that does not exist is 404.
+        await File.WriteAllTextAsync(Path.Combine(Host.LogRoot, "demo.log"), "");
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
         {
