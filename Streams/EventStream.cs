@@ -29,6 +29,8 @@ internal sealed class EventStream<T>(GrainStreamProvider provider, StreamId stre
 
     public Task<bool> DeleteAsync() => Hub.Delete();
 
+    public Task<int> GetSubscriberCountAsync() => Hub.GetSubscriberCount();
+
     public Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount) => Hub.ReadHistory(afterSequence, maxCount);
 
     /// <summary>Publishes <paramref name="item"/>; with a <paramref name="token"/>, at exactly that
@@ -41,15 +43,23 @@ internal sealed class EventStream<T>(GrainStreamProvider provider, StreamId stre
         return PublishAsync(EventPayloadSerializer.EventNameOf(item.GetType()), provider.Serializer.Serialize(item), expected);
     }
 
-    /// <summary>Publishes the items in order, each committed before the next is sent.</summary>
-    public async Task OnNextBatchAsync(IEnumerable<T> batch, StreamSequenceToken? token = null)
+    /// <summary>Publishes the items in order at consecutive positions with one call to the hub, which
+    /// commits them in groups (see <see cref="IStreamHubGrain.PublishMany"/>); with a
+    /// <paramref name="token"/>, the first must take exactly that position.</summary>
+    public Task OnNextBatchAsync(IEnumerable<T> batch, StreamSequenceToken? token = null)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         var expected = token is null ? (EventPosition?)null : EventPositionToken.PositionOf(token);
+        var publications = new List<StreamPublication>(batch.TryGetNonEnumeratedCount(out var count) ? count : 16);
         foreach (var item in batch)
         {
-            await OnNextAsync(item, expected is { } at ? new EventPositionToken(at) : null).ConfigureAwait(false);
-            if (expected is { } previous) expected = previous with { Sequence = previous.Sequence + 1 };
+            ArgumentNullException.ThrowIfNull(item, nameof(batch));
+            var at = expected is { } first ? first with { Sequence = first.Sequence + publications.Count } : (EventPosition?)null;
+            publications.Add(item is StreamEvent raw
+                ? new StreamPublication(raw.EventName, raw.Payload, at)
+                : new StreamPublication(EventPayloadSerializer.EventNameOf(item.GetType()), provider.Serializer.Serialize(item), at));
         }
+        return publications.Count == 0 ? Task.CompletedTask : Hub.PublishMany([.. publications]);
     }
 
     /// <summary>GrainStream streams do not end; completion is not an event.</summary>

@@ -28,6 +28,10 @@ public interface IEventStream
     /// starts a new log, so the deleting grain stops publishing first.</summary>
     Task<bool> DeleteAsync();
 
+    /// <summary>How many subscriptions the stream's hub holds now, across all processes (a
+    /// publisher that only works while someone listens, such as a log watcher, asks this).</summary>
+    Task<int> GetSubscriberCountAsync();
+
     /// <summary>Reads committed history: up to <paramref name="maxCount"/> events after
     /// <paramref name="afterSequence"/>, oldest first, with where the retained history starts and ends.</summary>
     Task<StreamHistoryPage> ReadAsync(long afterSequence, int maxCount);

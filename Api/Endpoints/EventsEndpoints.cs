@@ -51,7 +51,11 @@ internal static class EventsEndpoints
         {
             var streamId = streams[i];
             EventPosition? after = positions is not null && positions.TryGetValue(topics[i], out var position) ? position : null;
-            if (streamId.Namespace() == LogStreams.File("x").Namespace()) await cluster.GetGrain<ILogFileGrain>(streamId.Key()).EnsureWatching();
+            if (streamId.Namespace() == LogStreams.File("x").Namespace())
+            {
+                if (await LogEndpoints.UnknownLog(cluster, streamId.Key()) is { } unknown) return unknown;
+                await cluster.GetGrain<ILogFileGrain>(streamId.Key()).EnsureWatching();
+            }
             if (streamId.Namespace() == Grains.Queues.QueueStreams.Consumer("q", "c").Namespace())
             {
                 var slash = streamId.Key().IndexOf('/');

@@ -59,8 +59,10 @@ internal static class LogEndpoints
     private static async Task<Results<SseStreamResult, ProblemHttpResult>> Events(string name, [AsParameters] LogTailQuery query, HttpRequest request, IClusterClient cluster)
     {
         if (!LastEventId.TryReadToken(request, out var resume, out var problem)) return problem;
+        // Decided before the log's grain, hub or rows are touched: a tail of an unknown file leaves nothing behind.
+        if (await UnknownLog(cluster, name) is { } unknown) return unknown;
         var streamId = LogStreams.File(name);
-        await cluster.GetGrain<ILogFileGrain>(name).EnsureWatching();
+        await cluster.GetGrain<ILogFileGrain>(name).EnsureWatching(query.Tail ?? 0);
         var after = resume;
         if (after is null && query.Tail is > 0 and var tail)
         {
@@ -74,6 +76,13 @@ internal static class LogEndpoints
         }
         return new SseStreamResult([new SseSubscription(streamId, after)], announcePosition: resume is null);
     }
+
+    /// <summary>A 404 when the log <paramref name="name"/> does not exist, else null; asks the
+    /// directory grain (which keeps no state), since an API node need not see the log root itself.</summary>
+    internal static async Task<ProblemHttpResult?> UnknownLog(IClusterClient cluster, string name)
+        => await cluster.GetGrain<ILogDirectoryGrain>(ILogDirectoryGrain.Key).Exists(name)
+            ? null
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"There is no log '{name}' under the log root.");
 
     /// <summary>Lines of a text body: split at LF, CRs dropped, and the empty line after a final line break ignored.</summary>
     internal static IReadOnlyList<string> SplitLines(string text)

@@ -83,6 +83,8 @@ class StatusLine {
   /** An error from a background refresh: cleared by the next refresh that succeeds. */
   background(err) { this.error(err); this.fromBackground = true; }
   recovered() { if (this.fromBackground) this.clear(); }
+  /** A hint that stays until the next message (no timeout). */
+  note(text) { this.show(text, 'info'); clearTimeout(this.timer); }
   clear() { this.node.textContent = ''; delete this.node.dataset.kind; this.fromBackground = false; }
 }
 
@@ -874,22 +876,31 @@ const logs = {
     this.open();
   },
 
+  /** Refreshes the file list; returns the names, or null when it could not be read. */
   async list() {
     try {
       const files = await api('GET', '/api/logs') ?? [];
       $('log-files').replaceChildren(...files.map((f) => el('option', { value: f.name, label: `${f.name} (${f.size} bytes)` })));
-    } catch (e) { this.status.error(e); }
+      return files.map((f) => f.name);
+    } catch (e) { this.status.error(e); return null; }
   },
 
-  open() {
+  async open() {
     const name = $('log-name').value.trim();
     if (!isKey(name)) { this.status.show('File: use 1-128 of A-Z a-z 0-9 . _ - (no folders)', 'error'); return; }
     store.set('gs.log', name);
     this.stream?.close();
+    this.stream = null;
     this.name = name;
     $('log-lines').replaceChildren();
     $('logs-title').textContent = `Log tail — ${name}`;
     this.status.clear();
+    // A tail of a file that does not exist is 404: wait for the first append to create it.
+    const files = await this.list();
+    if (files && !files.includes(name)) {
+      this.status.note(`${name} does not exist yet: append a line to create it.`);
+      return;
+    }
     this.stream = new LiveStream(`/api/logs/${enc(name)}/events?tail=50`, {
       indicator: $('log-conn'),
       status: this.status,
@@ -935,7 +946,8 @@ const logs = {
     try {
       await api('POST', `/api/logs/${enc(this.name)}/lines`, { text });
       input.value = '';
-      this.list();
+      if (!this.stream) this.open(); // the append created the file
+      else this.list();
     } catch (e) { this.status.error(e); }
   },
 };

@@ -9,4 +9,11 @@ public interface ILogDirectoryGrain : IGrainWithStringKey
     /// <summary>Regular files directly under the log root whose names are valid keys, by name.</summary>
     [ReadOnly]
     Task<IReadOnlyList<LogFileInfo>> List();
+
+    /// <summary>Whether the log <paramref name="name"/> exists and can be read: asked before a tail
+    /// touches the log's grain or stream, so that a tail of an unknown file leaves nothing behind.
+    /// An invalid name is an <see cref="ArgumentException"/>, a link out of the root an
+    /// <see cref="UnauthorizedAccessException"/>.</summary>
+    [ReadOnly]
+    Task<bool> Exists(string name);
 }

@@ -3,7 +3,10 @@ using GrainStream.Streams;
 namespace GrainStream.Grains.Logs;
 
 /// <summary>Payload of the <c>line</c> event.</summary>
-/// <param name="N">The line number in the file (1-based, restarting after rotation).</param>
+/// <param name="N">The line's number, 1-based, counted from where the tail began reading the file
+/// (restarting at 1 after rotation): its line number in the file, unless the tail began on a large
+/// file it had never read and skipped the file's start (<c>Logs:InitialReadBytes</c>); then the first
+/// line read is 1. Each line is one more than the one before it.</param>
 /// <param name="Text">The line without its line ending.</param>
 [GenerateSerializer, Immutable]
 [StreamEventName("line")]

@@ -18,6 +18,13 @@ namespace GrainStream.Grains.Logs;
 /// and is at least as long is not noticed. The offset is saved after each read that moved it, so a
 /// new activation resumes there; lines published but not yet saved when a silo crashes are
 /// published again (at least once).
+/// <para>Lines are published in blocks of <see cref="LogOptions.PublishBatchSize"/> with one hub
+/// call each (the hub commits a block as one group), so a burst of lines costs a few calls and
+/// commits rather than one per line. A file the grain has never read that is longer than
+/// <see cref="LogOptions.InitialReadBytes"/> is not read from its start: reading begins at its last
+/// <c>tail</c> lines, and numbering at 1 there. The watch (notifications and the poll timer) lasts
+/// while the stream has subscribers; after <see cref="LogOptions.WatchIdleTimeout"/> without one it
+/// stops and the activation is let go.</para>
 /// </remarks>
 public sealed class LogFileGrain(
     [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
@@ -34,6 +41,8 @@ public sealed class LogFileGrain(
     private IGrainTimer? _pollTimer;
     private int _pollRequested;
     private bool _refusedLogged;
+    private int _firstReadTail;
+    private DateTimeOffset _lastListened;
 
     private string Name => this.GetPrimaryKeyString();
 
@@ -59,6 +68,10 @@ public sealed class LogFileGrain(
         }
         if (lines.Count == 0) return 0;
 
+        // A file never read is first taken as it stands (a large one from its end), so that
+        // only what is appended now is new.
+        if (IsNew) await ReadAsync();
+
         // A last line left open by another writer is ended first, so that the first appended line stays a line of its own.
         var separator = EndsOpen(path) ? 1 : 0;
         var buffer = new byte[separator + total];
@@ -79,13 +92,16 @@ public sealed class LogFileGrain(
     }
 
     /// <inheritdoc/>
-    public async Task EnsureWatching()
+    public async Task EnsureWatching(int tail = 0)
     {
         root.Resolve(Name);
+        ArgumentOutOfRangeException.ThrowIfNegative(tail);
+        _lastListened = time.GetUtcNow();
+        if (IsNew) _firstReadTail = Math.Max(_firstReadTail, tail);
         if (_watch is not null) return;
-        var tail = GrainFactory.GetGrain<ILogFileTail>(Name);
-        _watch = watcher.Watch(Name, () => RequestPoll(tail));
-        _pollTimer = this.RegisterGrainTimer(_ => ReadAsync(), new GrainTimerCreationOptions(_options.PollInterval, _options.PollInterval) { KeepAlive = true });
+        var self = GrainFactory.GetGrain<ILogFileTail>(Name);
+        _watch = watcher.Watch(Name, () => RequestPoll(self));
+        _pollTimer = this.RegisterGrainTimer(_ => PollAndCheckListenersAsync(), new GrainTimerCreationOptions(_options.PollInterval, _options.PollInterval) { KeepAlive = true });
         await ReadAsync();
     }
 
@@ -106,10 +122,37 @@ public sealed class LogFileGrain(
     /// <inheritdoc/>
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        StopWatching();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>True while the grain has never seen the file (nor its absence after seeing it).</summary>
+    private bool IsNew => S.Offset == 0 && S.Lines == 0 && S.Head.Length == 0 && !S.Missing;
+
+    /// <summary>The poll timer: reads, then ends the watch when nobody has listened for the idle timeout.</summary>
+    private async Task PollAndCheckListenersAsync()
+    {
+        await ReadAsync();
+        var subscribers = await this.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetEventStream(LogStreams.File(Name)).GetSubscriberCountAsync();
+        var now = time.GetUtcNow();
+        if (subscribers > 0)
+        {
+            _lastListened = now;
+        }
+        else if (now - _lastListened >= _options.WatchIdleTimeout && _watch is not null)
+        {
+            logger.LogDebug("Log {Name} has had no subscriber for {Timeout}; it is no longer watched", Name, _options.WatchIdleTimeout);
+            StopWatching();
+            DeactivateOnIdle();
+        }
+    }
+
+    private void StopWatching()
+    {
         _watch?.Dispose();
         _watch = null;
         _pollTimer?.Dispose();
-        return Task.CompletedTask;
+        _pollTimer = null;
     }
 
     /// <summary>From the watcher's thread: asks for a read as a turn, once however many changes arrive before it starts.</summary>
@@ -194,6 +237,12 @@ public sealed class LogFileGrain(
                 S.Head = [];
                 changed = true;
             }
+            if (IsNew && length > _options.InitialReadBytes)
+            {
+                // A large file met for the first time: its past is not replayed, only its last lines.
+                S.Offset = await StartOfLastLinesAsync(stream, length, _firstReadTail);
+                changed = true;
+            }
             if (S.Missing || head.Length > S.Head.Length)
             {
                 S.Missing = false;
@@ -221,21 +270,63 @@ public sealed class LogFileGrain(
         }
     }
 
-    /// <summary>Publishes the lines that <paramref name="data"/> (read at the offset) completes and moves the offset past them.</summary>
+    /// <summary>Publishes the lines that <paramref name="data"/> (read at the offset) completes, in
+    /// blocks of <see cref="LogOptions.PublishBatchSize"/>, and moves the offset past each block once
+    /// it is published.</summary>
     private async Task<int> EmitLinesAsync(ReadOnlyMemory<byte> data)
     {
+        var blockSize = Math.Max(1, _options.PublishBatchSize);
+        var block = new List<LogLine>(blockSize);
         var emitted = 0;
         var position = 0;
+        var blockBytes = 0L;
         while (LogLineScanner.TryNext(data.Span[position..], MaxLineLength, out var textLength, out var consumed))
         {
-            var text = Encoding.UTF8.GetString(data.Span.Slice(position, textLength));
-            await Publish(new LogLine(S.Lines + 1, text));
-            S.Lines++;
-            S.Offset += consumed;
+            block.Add(new LogLine(S.Lines + block.Count + 1, Encoding.UTF8.GetString(data.Span.Slice(position, textLength))));
             position += consumed;
-            emitted++;
+            blockBytes += consumed;
+            if (block.Count == blockSize) await PublishBlockAsync();
         }
+        if (block.Count > 0) await PublishBlockAsync();
         return emitted;
+
+        async Task PublishBlockAsync()
+        {
+            await LineStream.OnNextBatchAsync(block);
+            S.Lines += block.Count;
+            S.Offset += blockBytes;
+            emitted += block.Count;
+            block.Clear();
+            blockBytes = 0;
+        }
+    }
+
+    /// <summary>Where the last <paramref name="lines"/> complete lines of the file start (the end of
+    /// its last complete line when 0), looking back no further than <see cref="LogOptions.InitialReadBytes"/>:
+    /// with fewer lines there, the first line that starts in that window.</summary>
+    private async Task<long> StartOfLastLinesAsync(FileStream stream, long length, int lines)
+    {
+        var window = (int)Math.Min(length, Math.Clamp(_options.InitialReadBytes, 1, int.MaxValue));
+        var from = length - window;
+        var bytes = new byte[window];
+        stream.Position = from;
+        await stream.ReadExactlyAsync(bytes);
+        // The newline that ends the last complete line, then one more per line wanted.
+        var end = bytes.Length;
+        for (var i = 0; i <= lines; i++)
+        {
+            var newline = bytes.AsSpan(0, end).LastIndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                // Fewer lines in the window than wanted: the first line that starts in it (with no
+                // line end in it at all, the end, so that no piece of a line is taken for a whole one).
+                if (from == 0) return 0;
+                var first = bytes.AsSpan().IndexOf((byte)'\n');
+                return first < 0 ? length : from + first + 1;
+            }
+            end = newline;
+        }
+        return from + end + 1;
     }
 
     /// <summary>Why the file must be read again from the start, or null when it simply grew.</summary>
@@ -248,6 +339,9 @@ public sealed class LogFileGrain(
         // Shorter than what was seen and equal as far as it goes: cut, not replaced.
         return known.StartsWith(head) ? "truncated" : "replaced";
     }
+
+    private Orleans.Streams.IAsyncStream<LogLine> LineStream
+        => this.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetStream<LogLine>(LogStreams.File(Name));
 
     private Task Publish<T>(T payload)
         => this.GetStreamProvider(GrainStreamEventsExtensions.DefaultProviderName).GetStream<T>(LogStreams.File(Name)).OnNextAsync(payload);

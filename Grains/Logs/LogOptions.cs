@@ -25,6 +25,22 @@ public sealed class LogOptions
     /// nothing is lost and memory stays bounded even for a file that never ends a line. Default 64 KiB.</summary>
     public int MaxLineLength { get; set; } = 64 * 1024;
 
+    /// <summary>Lines published to the log's stream with one call to its hub (and so committed to the
+    /// event log in groups of this many at most): a large append or a burst from another writer costs
+    /// a call and a commit per this many lines, not one per line. Default 1024.</summary>
+    public int PublishBatchSize { get; set; } = 1024;
+
+    /// <summary>A file longer than this (bytes) that the log's grain has never read is not read from
+    /// its start when a tail begins on it: the tail starts at its last <c>tail=</c> lines (those that
+    /// lie within this many bytes of its end; none without <c>tail=</c>). A shorter file is read
+    /// whole. Default 1 MiB.</summary>
+    public long InitialReadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long a watched file's stream may have no subscriber before the watch (the
+    /// file notifications and the poll timer) stops and the grain is let go; also the time a new
+    /// tail has to subscribe after it asked for the watch. Default 10 s.</summary>
+    public TimeSpan WatchIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Whether an append may create a log file that does not exist (else it is
     /// <see cref="FileNotFoundException"/>, HTTP 404). Unset: allowed in the embedded mode, not in the
     /// cluster (a silo's hosting decides; see <see cref="AllowsCreate"/>).</summary>

@@ -13,6 +13,15 @@ public interface IStreamHubGrain : IGrainWithStringKey
     [Alias("Publish")]
     Task<EventPosition> Publish(StreamPublication publication);
 
+    /// <summary>Appends events in order, at consecutive positions, in one call: they join the hub's
+    /// group commits as a block (a publisher of many events pays one call and a commit per
+    /// <see cref="EventStreamOptions.MaxCommitBatch"/> events, not one each). Completes with the last
+    /// one's position once all are durable and sent; when a commit fails, the call fails (events of
+    /// earlier commits stay). An <see cref="StreamPublication.Expected"/> position that does not
+    /// match fails the whole call before anything is appended.</summary>
+    [Alias("PublishMany")]
+    Task<EventPosition> PublishMany(StreamPublication[] publications);
+
     /// <summary>Adds a subscription; see <see cref="IEventStream.GetLastPositionAsync"/>. Events after
     /// <paramref name="after"/> are replayed first (none when it is null) and live ones follow.</summary>
     [Alias("Subscribe")]
@@ -34,6 +43,10 @@ public interface IStreamHubGrain : IGrainWithStringKey
     /// <summary>Deletes the stream's durable log; see <see cref="IEventStream.DeleteAsync"/>.</summary>
     [Alias("Delete")]
     Task<bool> Delete();
+
+    /// <summary>How many subscriptions the hub holds (live or still replaying).</summary>
+    [ReadOnly, Alias("GetSubscriberCount")]
+    Task<int> GetSubscriberCount();
 
     /// <summary>Committed history after <paramref name="afterSequence"/>.</summary>
     [ReadOnly, Alias("ReadHistory")]

@@ -65,18 +65,43 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
     public Task<EventPosition> Publish(StreamPublication publication)
     {
         ArgumentException.ThrowIfNullOrEmpty(publication.EventName);
-        if (publication.Expected is { } expected && (expected.Sequence != _assigned + 1 || (expected.Epoch != 0 && expected.Epoch != _epoch)))
-        {
-            var last = new EventPosition(_epoch, _assigned);
-            return Task.FromException<EventPosition>(new StreamPositionConflictException(
-                $"Stream {_streamId} cannot take an event at {expected}: its next position is {_epoch}-{_assigned + 1}.", expected, last));
-        }
-        var position = new EventPosition(_epoch, ++_assigned);
-        var pending = new Pending(new StreamEvent(_streamId, position, publication.EventName, time.GetUtcNow(), publication.Payload));
+        if (Conflict(publication, 0) is { } conflict) return Task.FromException<EventPosition>(conflict);
+        var pending = new Pending(NextEvent(publication), completes: true);
         _pending.Add(pending);
         if (!_flushing) _ = FlushAsync();
-        return pending.Task;
+        return pending.Completion!.Task;
     }
+
+    public Task<EventPosition> PublishMany(StreamPublication[] publications)
+    {
+        ArgumentNullException.ThrowIfNull(publications);
+        if (publications.Length == 0) return Task.FromResult(new EventPosition(_epoch, _committed));
+        for (var i = 0; i < publications.Length; i++)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(publications[i]?.EventName, $"publications[{i}].EventName");
+            if (Conflict(publications[i], i) is { } conflict) return Task.FromException<EventPosition>(conflict);
+        }
+        // Only the last event carries a completion: commits are in order and a failure fails
+        // everything not yet committed, so it stands for the whole block.
+        _pending.EnsureCapacity(_pending.Count + publications.Length);
+        for (var i = 0; i < publications.Length; i++) _pending.Add(new Pending(NextEvent(publications[i]), completes: i == publications.Length - 1));
+        if (!_flushing) _ = FlushAsync();
+        return _pending[^1].Completion!.Task;
+    }
+
+    /// <summary>The refusal of a publication meant to take a position other than the one it would
+    /// get as the <paramref name="offset"/>-th of a block (0 for a single publish), or null.</summary>
+    private StreamPositionConflictException? Conflict(StreamPublication publication, int offset)
+    {
+        if (publication.Expected is not { } expected) return null;
+        var next = _assigned + 1 + offset;
+        if (expected.Sequence == next && (expected.Epoch == 0 || expected.Epoch == _epoch)) return null;
+        return new StreamPositionConflictException(
+            $"Stream {_streamId} cannot take an event at {expected}: its next position is {_epoch}-{next}.", expected, new EventPosition(_epoch, next - 1));
+    }
+
+    private StreamEvent NextEvent(StreamPublication publication)
+        => new(_streamId, new EventPosition(_epoch, ++_assigned), publication.EventName, time.GetUtcNow(), publication.Payload);
 
     /// <summary>Commits queued events in groups, then delivers each group to the live subscribers.</summary>
     private async Task FlushAsync()
@@ -105,7 +130,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
                 {
                     // Nothing after the last commit is durable: fail it all and number anew from there.
                     logger.LogWarning(exception, "Appending to stream {StreamId} failed", _streamId);
-                    foreach (var failed in batch.Concat(_pending)) failed.TrySetException(exception);
+                    foreach (var failed in batch.Concat(_pending)) failed.Completion?.TrySetException(exception);
                     _pending.Clear();
                     _assigned = _committed;
                     _cache.Clear();
@@ -121,7 +146,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
                 foreach (var e in events) _cache.Add(e.Position.Sequence, e);
                 _committed = events[^1].Position.Sequence;
                 DeliverLive(events);
-                foreach (var done in batch) done.TrySetResult(done.Event.Position);
+                foreach (var done in batch) done.Completion?.TrySetResult(done.Event.Position);
                 if ((_committedSinceTrim += count) >= _retention.TrimEvery && !_trimming) _ = TrimAsync();
             }
         }
@@ -255,7 +280,7 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         // Publishes still waiting for their commit fail rather than recreate the stream after the
         // delete; one being committed now is ordered before the delete by the log's own writer lock.
         var failure = new StreamDeletedException($"Stream {_streamId} was deleted.");
-        foreach (var pending in _pending) pending.TrySetException(failure);
+        foreach (var pending in _pending) pending.Completion?.TrySetException(failure);
         _pending.Clear();
         _assigned = _committed;
         var deleted = await _log.DeleteAsync(_streamId);
@@ -267,6 +292,8 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
     }
 
     public Task<EventPosition> GetLastPosition() => Task.FromResult(new EventPosition(_epoch, _committed));
+
+    public Task<int> GetSubscriberCount() => Task.FromResult(_subscribers.Count);
 
     public async Task<StreamHistoryPage> ReadHistory(long afterSequence, int maxCount)
     {
@@ -319,9 +346,12 @@ internal sealed class StreamHubGrain(IServiceProvider services, IOptionsMonitor<
         public bool Live { get; set; }
     }
 
-    /// <summary>An event waiting for its group commit, and the publisher's completion.</summary>
-    private sealed class Pending(StreamEvent streamEvent) : TaskCompletionSource<EventPosition>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>An event waiting for its group commit, and the publisher's completion (only on the
+    /// last event of a <see cref="PublishMany"/> block).</summary>
+    private sealed class Pending(StreamEvent streamEvent, bool completes)
     {
         public StreamEvent Event { get; } = streamEvent;
+
+        public TaskCompletionSource<EventPosition>? Completion { get; } = completes ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
     }
 }

@@ -19,6 +19,8 @@ public sealed class LogApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     public async Task Appended_lines_in_text_and_json_are_tailed_and_listed()
     {
         var name = ApiHost.NewKey("app") + ".log";
+        // A tail needs the file to exist (an unknown log is 404).
+        await File.WriteAllTextAsync(Path.Combine(Host.LogRoot, name), "");
         await using var tail = await SseClient.OpenAsync(Host.Client, $"/api/logs/{name}/events");
 
         using (var text = await Host.PostRawAsync($"/api/logs/{name}/lines", "one\r\ntwo\n", "text/plain"))

@@ -36,7 +36,7 @@ public sealed class SseConnectionLimitTests
         // A stream that ends gives its slot back.
         await second.DisposeAsync();
         await Eventually.TrueAsync(() => limiter.OpenBy("127.0.0.1") == 1, "the closed stream to be released");
-        await using var again = await SseClient.OpenAsync(host.Client, $"/api/logs/{ApiHost.NewKey("l")}.log/events");
+        await using var again = await SseClient.OpenAsync(host.Client, $"/api/chat/rooms/{ApiHost.NewKey("again")}/events");
     }
 
     [Fact]

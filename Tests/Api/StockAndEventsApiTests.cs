@@ -95,6 +95,7 @@ public sealed class StockAndEventsApiTests(ApiFixture fixture) : IClassFixture<A
         using var created = await Host.PostJsonAsync("/api/tasks", new { type = "mux.job", queue });
         var task = (await ApiHost.Read(created, HttpStatusCode.Created))["id"]!.GetValue<string>();
         var log = ApiHost.NewKey("mux") + ".log";
+        await File.WriteAllTextAsync(Path.Combine(Host.LogRoot, log), "");
         var mq = ApiHost.NewKey("mq");
         var path = $"/api/events?topic=task:{task}&topic=tasks:{queue}&topic=log:{log}&topic=queue:{mq}/reader";
         await using var events = await SseClient.OpenAsync(Host.Client, path);

@@ -142,14 +142,18 @@ public sealed class DemoPageTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     [Fact]
-    public async Task A_log_line_appended_through_the_page_appears_in_the_tail()
+    public async Task A_log_line_appended_through_the_page_creates_the_file_and_appears_in_the_tail()
     {
         await using var window = await fixture.OpenAsync();
         var page = window.Page;
-        await Expect(page.GetByTestId("log-conn")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Wait });
+        // A file that does not exist yet: the page says so instead of following a 404.
+        await page.GetByTestId("log-name").FillAsync($"fresh-{Guid.NewGuid():N}.log");
+        await page.GetByTestId("log-name").PressAsync("Enter");
+        await Expect(page.GetByTestId("logs-status")).ToContainTextAsync("does not exist yet", new() { Timeout = Wait });
         var line = $"line from the browser {Guid.NewGuid():N}";
         await page.GetByTestId("log-input").FillAsync(line);
         await page.GetByTestId("log-append-btn").ClickAsync();
+        await Expect(page.GetByTestId("log-conn")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Wait });
         await Expect(page.GetByTestId("log-lines").GetByTestId("log-line").Filter(new() { HasText = line })).ToHaveCountAsync(1, new() { Timeout = Wait });
 
         await window.AssertNoErrorsAsync();

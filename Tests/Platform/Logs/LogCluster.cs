@@ -9,18 +9,19 @@ namespace GrainStream.Tests.Platform.Logs;
 /// <summary>Test clusters with the log grains on a temporary root, polling every 100 ms.</summary>
 public static class LogCluster
 {
-    public static Task<InProcessTestCluster> StartAsync(TemporaryLogRoot root, int silos = 1, Action<LogOptions>? configure = null)
+    public static Task<InProcessTestCluster> StartAsync(TemporaryLogRoot root, int silos = 1, Action<LogOptions>? configure = null, Action<ISiloBuilder>? silo = null)
         => ClusterFactory.StartAsync(silos, builder =>
         {
-            builder.ConfigureEachSilo(silo =>
+            builder.ConfigureEachSilo(siloBuilder =>
             {
-                silo.Services.AddLogGrains(silo.Configuration);
-                silo.Configure<LogOptions>(o =>
+                siloBuilder.Services.AddLogGrains(siloBuilder.Configuration);
+                siloBuilder.Configure<LogOptions>(o =>
                 {
                     o.Root = root.Path;
                     o.PollInterval = TimeSpan.FromMilliseconds(100);
                     configure?.Invoke(o);
                 });
+                silo?.Invoke(siloBuilder);
             });
         });
 }
