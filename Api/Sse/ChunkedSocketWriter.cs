@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace GrainStream.Api.Sse;
 
@@ -21,7 +22,7 @@ internal static class ChunkedSocketWriter
     public static OrderedSocketOutput? TryReserve(HttpContext context)
     {
         if (context.Request.IsHttps || !HttpProtocol.IsHttp11(context.Request.Protocol)) return null;
-        return context.Features.Get<OrderedSocketOutput>() is { } output && output.TryTakeSocket() ? output : null;
+        return context.Features.Get<IConnectionTransportFeature>()?.Transport is OrderedSocketOutput output && output.TryTakeSocket() ? output : null;
     }
 
     /// <summary>The socket to write <paramref name="context"/>'s body to directly, once the response

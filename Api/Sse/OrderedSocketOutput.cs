@@ -16,9 +16,13 @@ namespace GrainStream.Api.Sse;
 /// the direct sends. The socket can be taken only while the transport's pipe has never carried a
 /// byte (the first request of the connection): a pipe that did may still hold some.
 /// Kestrel serialises its writes and flushes (one writer per connection), so no lock is needed.</remarks>
-internal sealed class OrderedSocketOutput(PipeWriter transport, Socket socket) : PipeWriter
+internal sealed class OrderedSocketOutput : PipeWriter, IDuplexPipe
 {
+
     private const int MinimumBuffer = 4096;
+
+    private readonly PipeWriter _transport;
+    private readonly Socket _socket;
 
     private byte[]? _buffer; // while the socket is taken: what Kestrel wrote and not yet sent
     private int _length;
@@ -28,8 +32,23 @@ internal sealed class OrderedSocketOutput(PipeWriter transport, Socket socket) :
     private bool _failed;
     private CancellationTokenSource? _sending;
 
-    /// <summary>The connection's socket.</summary>
-    public Socket Socket => socket;
+    /// <summary>Stands between <paramref name="transport"/> (the connection's pipe pair) and
+    /// <paramref name="socket"/>.</summary>
+    public OrderedSocketOutput(IDuplexPipe transport, Socket socket)
+    {
+        _transport = transport.Output;
+        _socket = socket;
+        Input = transport.Input;
+    }
+
+    /// <summary>The transport's input, unchanged: as the connection's pipe pair, this output stands in
+    /// for the transport's (one object per connection instead of two).</summary>
+    public PipeReader Input { get; }
+
+    PipeWriter IDuplexPipe.Output => this;
+
+    /// <summary>The connection's _socket.</summary>
+    public Socket Socket => _socket;
 
     /// <summary>True once the socket is taken: sends then go straight to it, in order.</summary>
     public bool IsTaken => _taken;
@@ -49,7 +68,7 @@ internal sealed class OrderedSocketOutput(PipeWriter transport, Socket socket) :
         {
             // Kestrel only uses asynchronous operations; this makes a synchronous send return at once
             // when the socket's buffer is full instead of blocking the sending thread.
-            socket.Blocking = false;
+            _socket.Blocking = false;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -65,7 +84,7 @@ internal sealed class OrderedSocketOutput(PipeWriter transport, Socket socket) :
         {
             _lent = false;
             if (bytes > 0) _forwarded = true;
-            transport.Advance(bytes);
+            _transport.Advance(bytes);
             return;
         }
         _length += bytes;
@@ -76,7 +95,7 @@ internal sealed class OrderedSocketOutput(PipeWriter transport, Socket socket) :
         if (!_taken)
         {
             _lent = true;
-            return transport.GetMemory(sizeHint);
+            return _transport.GetMemory(sizeHint);
         }
         Reserve(sizeHint);
         return _buffer.AsMemory(_length);
@@ -87,22 +106,22 @@ internal sealed class OrderedSocketOutput(PipeWriter transport, Socket socket) :
         if (!_taken)
         {
             _lent = true;
-            return transport.GetSpan(sizeHint);
+            return _transport.GetSpan(sizeHint);
         }
         Reserve(sizeHint);
         return _buffer.AsSpan(_length);
     }
 
-    public override bool CanGetUnflushedBytes => _taken || transport.CanGetUnflushedBytes;
+    public override bool CanGetUnflushedBytes => _taken || _transport.CanGetUnflushedBytes;
 
-    public override long UnflushedBytes => _taken ? _length : transport.UnflushedBytes;
+    public override long UnflushedBytes => _taken ? _length : _transport.UnflushedBytes;
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (!_taken) return transport.FlushAsync(cancellationToken);
+        if (!_taken) return _transport.FlushAsync(cancellationToken);
         if (_failed) return new(new FlushResult(isCanceled: false, isCompleted: true));
         if (_length == 0) return default;
-        var sent = socket.Send(_buffer.AsSpan(0, _length), SocketFlags.None, out var error);
+        var sent = _socket.Send(_buffer.AsSpan(0, _length), SocketFlags.None, out var error);
         if (error == SocketError.Success && sent == _length)
         {
             ReleaseBuffer();
@@ -119,7 +138,7 @@ internal sealed class OrderedSocketOutput(PipeWriter transport, Socket socket) :
         _sending = sending;
         try
         {
-            while (sent < _length) sent += await socket.SendAsync(_buffer.AsMemory(sent, _length - sent), SocketFlags.None, sending.Token).ConfigureAwait(false);
+            while (sent < _length) sent += await _socket.SendAsync(_buffer.AsMemory(sent, _length - sent), SocketFlags.None, sending.Token).ConfigureAwait(false);
             ReleaseBuffer();
             return default;
         }
@@ -142,7 +161,7 @@ internal sealed class OrderedSocketOutput(PipeWriter transport, Socket socket) :
     public override void CancelPendingFlush()
     {
         if (_taken) _sending?.Cancel();
-        else transport.CancelPendingFlush();
+        else _transport.CancelPendingFlush();
     }
 
     public override void Complete(Exception? exception = null)
@@ -152,7 +171,7 @@ internal sealed class OrderedSocketOutput(PipeWriter transport, Socket socket) :
         else ReleaseBuffer();
         // The transport's pipe carries nothing after the socket was taken; completing it lets the
         // transport shut the socket down as usual.
-        transport.Complete(exception);
+        _transport.Complete(exception);
     }
 
     private FlushResult Fail()

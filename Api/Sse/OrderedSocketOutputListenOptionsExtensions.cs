@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -8,23 +7,18 @@ namespace GrainStream.Api.Sse;
 internal static class OrderedSocketOutputListenOptionsExtensions
 {
     /// <summary>Puts an <see cref="OrderedSocketOutput"/> between Kestrel and the socket of every
-    /// connection of <paramref name="listen"/> that has one (Kestrel's socket transport), and makes it
-    /// a connection feature, where an event stream finds it. Until a stream takes the socket it only
+    /// connection of <paramref name="listen"/> that has one (Kestrel's socket transport), as the
+    /// connection's transport, where an event stream finds it. Until a stream takes the socket it only
     /// passes writes on.</summary>
     public static ListenOptions UseOrderedSocketOutput(this ListenOptions listen)
     {
         listen.Use(next => connection =>
         {
-            if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
-            {
-                var output = new OrderedSocketOutput(connection.Transport.Output, socket);
-                connection.Transport = new DuplexPipe(connection.Transport.Input, output);
-                connection.Features.Set(output);
-            }
+            // The connection's transport pipe is where a request finds it again
+            // (IConnectionTransportFeature): no extra feature entry per connection.
+            if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket) connection.Transport = new OrderedSocketOutput(connection.Transport, socket);
             return next(connection);
         });
         return listen;
     }
-
-    private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 }

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using GrainStream.Api.Sse;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,7 +42,7 @@ internal static class DirectSockets
         if (lifetime is not null) context.Features.Set(lifetime);
         context.Request.Protocol = "HTTP/1.1";
         context.Response.Headers.TransferEncoding = "chunked";
-        context.Features.Set(new OrderedSocketOutput(new Pipe().Writer, server));
+        context.Features.Set<IConnectionTransportFeature>(new TransportFeature(new OrderedSocketOutput(Duplex(new Pipe()), server)));
         var connection = new SseConnection(context, options ?? new SseOptions(), latestWins: false);
         connection.WriteToSocketFromNowOn();
         return connection;
@@ -69,5 +70,15 @@ internal static class DirectSockets
             received.Write(buffer, 0, read);
         }
         return received.ToArray();
+    }
+
+    /// <summary><paramref name="pipe"/> as a connection's pipe pair (its reader the input, its writer the output).</summary>
+    public static IDuplexPipe Duplex(Pipe pipe) => new PipePair(pipe.Reader, pipe.Writer);
+
+    private sealed record PipePair(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    private sealed class TransportFeature(IDuplexPipe transport) : IConnectionTransportFeature
+    {
+        public IDuplexPipe Transport { get; set; } = transport;
     }
 }

@@ -23,7 +23,7 @@ public sealed class OrderedSocketOutputTests
         using var serverSide = server;
         using var clientSide = client;
         var transport = new Pipe();
-        var output = new OrderedSocketOutput(transport.Writer, server);
+        var output = new OrderedSocketOutput(DirectSockets.Duplex(transport), server);
 
         output.Write("HTTP/1.1 204 No Content\r\n\r\n"u8);
         await output.FlushAsync();
@@ -41,7 +41,7 @@ public sealed class OrderedSocketOutputTests
         var (server, client) = await DirectSockets.ConnectAsync();
         using var serverSide = server;
         using var clientSide = client;
-        var output = new OrderedSocketOutput(new Pipe().Writer, server);
+        var output = new OrderedSocketOutput(DirectSockets.Duplex(new Pipe()), server);
 
         output.GetSpan(16);
 
@@ -54,7 +54,7 @@ public sealed class OrderedSocketOutputTests
         var (server, client) = await DirectSockets.ConnectAsync(smallBuffers: true);
         using var serverSide = server;
         using var clientSide = client;
-        var output = new OrderedSocketOutput(new Pipe().Writer, server);
+        var output = new OrderedSocketOutput(DirectSockets.Duplex(new Pipe()), server);
         Assert.True(output.TryTakeSocket());
         var payload = Enumerable.Range(0, 1 << 20).Select(i => (byte)('a' + i % 26)).ToArray();
 
@@ -81,7 +81,7 @@ public sealed class OrderedSocketOutputTests
         using var serverSide = server;
         using var clientSide = client;
         var transport = new Pipe();
-        var output = new OrderedSocketOutput(transport.Writer, server);
+        var output = new OrderedSocketOutput(DirectSockets.Duplex(transport), server);
         Assert.True(output.TryTakeSocket());
 
         output.Write("0\r\n\r\n"u8);
