@@ -20,6 +20,7 @@ public class MessageQueueGrain(
     [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     IOptions<QueueOptions> options,
     ILogger<MessageQueueGrain> logger,
+    QueueMetrics metrics,
     [PersistentState("state")] IPersistentState<QueueState> state,
     [PersistentState("consumers")] IPersistentState<NodeLeaseState> consumerLeases) : Grain, IMessageQueueGrain
 {
@@ -39,6 +40,7 @@ public class MessageQueueGrain(
     private string _queue = "";
     private IGrainTimer? _sweepTimer;
     private bool _reminderRegistered;
+    private long _reportedDepth; // this activation's share of the silo's depth meter
 
     /// <inheritdoc/>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -50,6 +52,16 @@ public class MessageQueueGrain(
         await UpdateReminderAsync();
         // Deliveries in flight before a restart still time out and become visible again.
         ScheduleSweep();
+        ReportDepth();
+    }
+
+    /// <inheritdoc/>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // What this activation holds leaves the silo with it.
+        metrics.DepthChanged(-_reportedDepth);
+        _reportedDepth = 0;
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
@@ -425,6 +437,14 @@ public class MessageQueueGrain(
         var nextId = state.State.NextId;
         await state.WriteOrClearAsync(state.State.Messages.Count == 0, DeactivateOnIdle, logger, $"queue {_queue}");
         state.State.NextId = Math.Max(state.State.NextId, nextId);
+        ReportDepth();
+    }
+
+    private void ReportDepth()
+    {
+        var depth = state.State.Messages.Count;
+        metrics.DepthChanged(depth - _reportedDepth);
+        _reportedDepth = depth;
     }
 
     /// <summary>Stores the consumers' leases; a queue without consumers keeps no record of them.</summary>

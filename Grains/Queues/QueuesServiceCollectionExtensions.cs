@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GrainStream.Grains.Queues;
 
@@ -7,7 +8,7 @@ namespace GrainStream.Grains.Queues;
 public static class QueuesServiceCollectionExtensions
 {
     /// <summary>Binds <see cref="QueueOptions"/> from the <c>Queues</c> section and registers the
-    /// queue state's JSON metadata.</summary>
+    /// queue state's JSON metadata and the queues' depth meter.</summary>
     public static IServiceCollection AddQueueGrains(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<QueueOptions>()
@@ -20,6 +21,7 @@ public static class QueuesServiceCollectionExtensions
                 "Queues:MaxDeliveries must not be negative and Queues:MaxVisibilityExtension must be at least 1 s.")
             .ValidateOnStart();
         services.AddGrainStreamJson(QueueStateJsonContext.Default);
+        services.TryAddSingleton<QueueMetrics>();
         return services;
     }
 }
