@@ -28,6 +28,9 @@ public sealed class CountingEventLog(IEventLog inner) : IEventLog
     public Task<long> TrimAsync(StreamId streamId, EventRetention retention, DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default)
         => inner.TrimAsync(streamId, retention, now, batchSize, cancellationToken);
 
+    public Task<long> TrimBeforeAsync(StreamId streamId, long keepFrom, int batchSize, CancellationToken cancellationToken = default)
+        => inner.TrimBeforeAsync(streamId, keepFrom, batchSize, cancellationToken);
+
     public Task<bool> DeleteAsync(StreamId streamId, CancellationToken cancellationToken = default) => inner.DeleteAsync(streamId, cancellationToken);
 
     public Task<IReadOnlyList<StreamId>> ListStreamsAsync(StreamId? after, int maxCount, CancellationToken cancellationToken = default)
