@@ -42,6 +42,14 @@ public static class QueueStreams
     /// <summary>Deliveries to one consumer of a queue.</summary>
     public static StreamId Consumer(string queue, string consumer) => StreamIds.Create("queue", $"{queue}/{consumer}");
 
+    /// <summary>The namespace of <see cref="Messages"/> streams.</summary>
+    public const string MessagesKind = "queue-messages";
+
+    /// <summary>The queue's own durable log of its messages, one <c>message</c> event per enqueue (the
+    /// event's sequence is the message's id). Private to the queue: consumers read
+    /// <see cref="Consumer"/>, and only the queue trims it, of what is acked.</summary>
+    public static StreamId Messages(string queue) => StreamIds.Create(MessagesKind, queue);
+
     /// <summary>The suffix of a dead-letter queue's name.</summary>
     public const string DeadLetterSuffix = ".dead";
 

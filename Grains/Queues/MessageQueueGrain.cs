@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using GrainStream.Grains.Leases;
+using GrainStream.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,14 +16,19 @@ namespace GrainStream.Grains.Queues;
 /// delivered again flagged <c>redelivered</c>, up to <see cref="QueueOptions.MaxDeliveries"/> times;
 /// then it moves to the dead-letter queue. One connection at a time holds a consumer name
 /// (<see cref="ClaimConsumer"/>). A timer watches the timeouts and leases while anything is in flight or any
-/// consumer is connected; a durable reminder brings a queue holding messages back after a restart.</summary>
+/// consumer is connected; a durable reminder brings a queue holding messages back after a restart.
+/// The messages live in the queue's own event log (<see cref="QueueStreams.Messages"/>: one event per
+/// enqueue, committed before the enqueue returns, its sequence the message's id); the stored state
+/// keeps only which are acked and what is in flight, and the queue trims the log of what is acked. So
+/// an enqueue writes one event and an ack a state the size of what is in flight, whatever the depth.</summary>
 public class MessageQueueGrain(
     [FromKeyedServices(PlatformClock.Key)] TimeProvider time,
     IOptions<QueueOptions> options,
     ILogger<MessageQueueGrain> logger,
     QueueMetrics metrics,
     [PersistentState("state")] IPersistentState<QueueState> state,
-    [PersistentState("consumers")] IPersistentState<NodeLeaseState> consumerLeases) : Grain, IMessageQueueGrain
+    [PersistentState("consumers")] IPersistentState<NodeLeaseState> consumerLeases,
+    [FromKeyedServices(GrainStreamEventsExtensions.DefaultProviderName)] IEventLog log) : Grain, IMessageQueueGrain
 {
     internal const string MessageEvent = "message";
 
@@ -30,12 +36,19 @@ public class MessageQueueGrain(
     internal const int MaxAckIds = 10_000;
 
     private const string RedeliveryReminder = "queue-redelivery";
+    private const int LogTrimBatchSize = 5_000;
     private static readonly TimeSpan MinimumSweepDelay = TimeSpan.FromMilliseconds(1);
 
     private readonly QueueOptions _options = options.Value;
     private readonly NodeLeaseTable _consumers = new();
     private readonly Dictionary<string, long> _lastServed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ConsumerClaim> _claims = new(StringComparer.Ordinal);
+    // Unacked messages in id order; their bodies are in the message log.
+    private readonly List<QueuedMessage> _messages = [];
+    private StreamId _log;
+    private long _epoch;
+    private long _lastSequence;
+    private long _firstRetained;
     private long _deliveries;
     private string _queue = "";
     private IGrainTimer? _sweepTimer;
@@ -46,6 +59,8 @@ public class MessageQueueGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _queue = this.GetPrimaryKeyString();
+        _log = QueueStreams.Messages(_queue);
+        await LoadMessagesAsync(cancellationToken);
         // Back after its silo died (or a deactivation): the consumers whose node's lease still runs
         // keep receiving without waiting for the node's next report.
         _consumers.Load(consumerLeases.State, time.GetUtcNow());
@@ -72,14 +87,17 @@ public class MessageQueueGrain(
         {
             throw new ArgumentException($"body must be at most {_options.MaxMessageBytes} bytes of JSON.", nameof(body));
         }
-        if (state.State.Messages.Count >= _options.MaxDepth)
+        if (_messages.Count >= _options.MaxDepth)
         {
             throw new InvalidOperationException($"Queue '{_queue}' is full: it holds {_options.MaxDepth} unacked messages.");
         }
 
-        var message = new QueuedMessage { Id = state.State.NextId++, Body = body.Clone(), EnqueuedAt = time.GetUtcNow() };
-        state.State.Messages.Add(message);
-        await DispatchAsync(changed: true);
+        var message = new QueuedMessage { Id = _lastSequence + 1, Body = body.Clone(), EnqueuedAt = time.GetUtcNow() };
+        // On disk before the id is handed out; nothing else is stored until it is delivered.
+        await AppendAsync([message]);
+        _messages.Add(message);
+        ReportDepth();
+        await DispatchAsync(changed: false);
         return message.Id;
     }
 
@@ -95,7 +113,7 @@ public class MessageQueueGrain(
     {
         var (held, settlement) = Held(consumer, ids, receipts);
         if (held.Count == 0) return settlement;
-        state.State.Messages.RemoveAll(held.Contains);
+        _messages.RemoveAll(held.Contains);
         await DispatchAsync(changed: true);
         return settlement;
     }
@@ -160,7 +178,7 @@ public class MessageQueueGrain(
         var notHeldReceipts = new List<string>();
         if (ids is { Count: > 0 })
         {
-            var byId = state.State.Messages.Where(m => m.Consumer == consumer).ToDictionary(m => m.Id);
+            var byId = _messages.Where(m => m.Consumer == consumer).ToDictionary(m => m.Id);
             foreach (var id in ids.Distinct())
             {
                 if (byId.TryGetValue(id, out var message)) held.Add(message);
@@ -169,7 +187,7 @@ public class MessageQueueGrain(
         }
         if (receipts is { Count: > 0 })
         {
-            var byReceipt = state.State.Messages.Where(m => m.Consumer == consumer && m.Receipt is not null).ToDictionary(m => m.Receipt!, StringComparer.Ordinal);
+            var byReceipt = _messages.Where(m => m.Consumer == consumer && m.Receipt is not null).ToDictionary(m => m.Receipt!, StringComparer.Ordinal);
             foreach (var receipt in receipts.Distinct(StringComparer.Ordinal))
             {
                 if (receipt is not null && byReceipt.TryGetValue(receipt, out var message)) held.Add(message);
@@ -228,7 +246,7 @@ public class MessageQueueGrain(
     /// <inheritdoc/>
     public Task<QueueStats> GetStats()
     {
-        var messages = state.State.Messages;
+        var messages = _messages;
         var inFlight = messages.Count(m => m.Consumer is not null);
         return Task.FromResult(new QueueStats(_queue, messages.Count, inFlight, [.. _consumers.Present(time.GetUtcNow())]));
     }
@@ -269,7 +287,7 @@ public class MessageQueueGrain(
     private bool ReleaseTimedOut(DateTimeOffset now)
     {
         var released = false;
-        foreach (var message in state.State.Messages)
+        foreach (var message in _messages)
         {
             if (message.Consumer is null || message.InvisibleUntil > now) continue;
             TakeBack(message);
@@ -290,7 +308,7 @@ public class MessageQueueGrain(
     {
         if (QueueStreams.DeadLetterQueue(_queue) is not { } deadLetters) return false;
         var moved = false;
-        foreach (var message in state.State.Messages.Where(m => m.Consumer is null && IsDead(m)).ToList())
+        foreach (var message in _messages.Where(m => m.Consumer is null && IsDead(m)).ToList())
         {
             try
             {
@@ -301,7 +319,7 @@ public class MessageQueueGrain(
                 logger.LogWarning(exception, "Moving message {Id} of queue {Queue} to {DeadLetters} failed; trying again later", message.Id, _queue, deadLetters);
                 continue;
             }
-            state.State.Messages.Remove(message);
+            _messages.Remove(message);
             moved = true;
             logger.LogInformation("Message {Id} of queue {Queue} was delivered {Count} times without an ack; moved to {DeadLetters}", message.Id, _queue, message.DeliveryCount, deadLetters);
         }
@@ -314,7 +332,7 @@ public class MessageQueueGrain(
     {
         var deliveries = new List<(string, QueueDelivery)>();
         if (consumers is null) return deliveries;
-        foreach (var message in state.State.Messages)
+        foreach (var message in _messages)
         {
             if (message.Consumer is { } holder && consumers.Contains(holder)) deliveries.Add((holder, ToDelivery(message)));
         }
@@ -334,11 +352,11 @@ public class MessageQueueGrain(
         if (connected.Count == 0) return deliveries;
 
         var inFlight = connected.ToDictionary(c => c, _ => 0, StringComparer.Ordinal);
-        foreach (var message in state.State.Messages)
+        foreach (var message in _messages)
         {
             if (message.Consumer is { } holder && inFlight.TryGetValue(holder, out var count)) inFlight[holder] = count + 1;
         }
-        foreach (var message in state.State.Messages)
+        foreach (var message in _messages)
         {
             if (message.Consumer is not null || IsDead(message)) continue;
             var consumer = inFlight
@@ -388,7 +406,7 @@ public class MessageQueueGrain(
     private void ScheduleSweep()
     {
         var next = _consumers.NextExpiry;
-        foreach (var message in state.State.Messages)
+        foreach (var message in _messages)
         {
             if (message.Consumer is not null && message.InvisibleUntil is { } until && (next is null || until < next)) next = until;
         }
@@ -415,7 +433,7 @@ public class MessageQueueGrain(
     /// change it is logged and tried again on the next change: the messages are stored already.</summary>
     private async Task UpdateReminderAsync()
     {
-        var wanted = state.State.Messages.Count > 0;
+        var wanted = _messages.Count > 0;
         if (wanted == _reminderRegistered) return;
         try
         {
@@ -429,22 +447,154 @@ public class MessageQueueGrain(
         }
     }
 
-    /// <summary>Stores the messages; a queue holding none (so none in flight either) keeps no record.
-    /// The next id stays in memory, so ids do not repeat while the activation lives; after it, a queue
-    /// emptied and re-activated numbers from 1 again (receipts, new per delivery, never repeat).</summary>
+    /// <summary>Rebuilds the unacked messages from the message log after the acked watermark, skipping
+    /// the ids stored as acked and restoring what was delivered; a state written before the log moves
+    /// its messages there first.</summary>
+    private async Task LoadMessagesAsync(CancellationToken cancellationToken)
+    {
+        var position = await log.OpenAsync(_log, cancellationToken);
+        (_epoch, _firstRetained, _lastSequence) = (position.Epoch, position.FirstSequence, position.LastSequence);
+        var stored = state.State;
+        if (stored.Messages is { Count: > 0 } legacy)
+        {
+            await MigrateAsync(legacy);
+            return;
+        }
+        if (stored.Epoch != 0 && stored.Epoch != _epoch)
+        {
+            // The log was lost and began again (a memory log in a new process): what is stored counts other ids.
+            logger.LogWarning("The message log of queue {Queue} has epoch {Epoch}, not the stored {Stored}; its stored acks and deliveries no longer apply", _queue, _epoch, stored.Epoch);
+            stored = new QueueState();
+        }
+        var deliveries = stored.Deliveries.ToDictionary(d => d.Id);
+        var acked = stored.Acked;
+        var range = 0;
+        var after = Math.Max(stored.AckedThrough, _firstRetained - 1);
+        var batch = Math.Max(1, _options.LogReadBatch);
+        while (after < _lastSequence)
+        {
+            var page = await log.ReadAsync(_log, after, batch, cancellationToken);
+            if (page.Count == 0) break;
+            foreach (var streamEvent in page)
+            {
+                var id = after = streamEvent.Position.Sequence;
+                while (range < acked.Count && acked[range].To < id) range++;
+                if (range < acked.Count && acked[range].From <= id) continue;
+                using var body = JsonDocument.Parse(streamEvent.Payload);
+                var message = new QueuedMessage { Id = id, Body = body.RootElement.Clone(), EnqueuedAt = streamEvent.Timestamp };
+                if (deliveries.TryGetValue(id, out var delivery))
+                {
+                    (message.DeliveryCount, message.Consumer, message.InvisibleUntil, message.Receipt)
+                        = (delivery.DeliveryCount, delivery.Consumer, delivery.InvisibleUntil, delivery.Receipt);
+                }
+                _messages.Add(message);
+            }
+        }
+    }
+
+    /// <summary>Moves the messages of a state written before the message log into the log (one append,
+    /// so it is there whole or not at all), then stores the state without them. They get the log's
+    /// ids; a delivery in flight keeps its receipt and count, so it is acked by receipt (or comes back
+    /// after its timeout). A log already holding events is a migration that appended but did not store.</summary>
+    private async Task MigrateAsync(List<QueuedMessage> legacy)
+    {
+        for (var i = 0; i < legacy.Count; i++) legacy[i].Id = i + 1;
+        if (_lastSequence == 0) await AppendAsync(legacy);
+        else if (_lastSequence != legacy.Count) logger.LogWarning("Queue {Queue} found {Events} events in its message log while moving {Count} stored messages there", _queue, _lastSequence, legacy.Count);
+        _messages.AddRange(legacy);
+        await WriteStateAsync();
+        logger.LogInformation("Queue {Queue} moved its {Count} stored messages to its message log", _queue, legacy.Count);
+    }
+
+    /// <summary>Appends the messages to the log as the ids after its last; a conflict means another
+    /// activation wrote it, so this one goes (the next call reloads).</summary>
+    private async Task AppendAsync(IReadOnlyList<QueuedMessage> messages)
+    {
+        var events = new List<StreamEvent>(messages.Count);
+        foreach (var message in messages)
+        {
+            var position = new EventPosition(_epoch, _lastSequence + 1 + events.Count);
+            events.Add(new StreamEvent(_log, position, MessageEvent, message.EnqueuedAt, Encoding.UTF8.GetBytes(message.Body.GetRawText())));
+        }
+        try
+        {
+            await log.AppendAsync(_log, events);
+        }
+        catch (EventLogConflictException)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+        _lastSequence += events.Count;
+    }
+
+    /// <summary>Stores the bookkeeping (see <see cref="QueueState"/>), its size that of the gaps and
+    /// deliveries, not of the queue; then trims the log of acked messages once enough piled up. A queue
+    /// holding no message trims its whole log first and then keeps no record: ids go on from the log's
+    /// last sequence, so they never repeat (receipts, new per delivery, never repeat either).</summary>
     private async Task WriteStateAsync()
     {
-        var nextId = state.State.NextId;
-        await state.WriteOrClearAsync(state.State.Messages.Count == 0, DeactivateOnIdle, logger, $"queue {_queue}");
-        state.State.NextId = Math.Max(state.State.NextId, nextId);
+        // Trimmed before the record goes, or a crash in between would bring acked messages back.
+        var empty = _messages.Count == 0 && await TrimLogAsync(_lastSequence + 1);
+        Bookkeep();
+        await state.WriteOrClearAsync(empty, DeactivateOnIdle, logger, $"queue {_queue}");
+        if (!empty && state.State.AckedThrough + 1 - _firstRetained >= Math.Max(1, _options.AckedMessagesPerTrim))
+        {
+            await TrimLogAsync(state.State.AckedThrough + 1);
+        }
         ReportDepth();
     }
 
     private void ReportDepth()
     {
-        var depth = state.State.Messages.Count;
+        var depth = _messages.Count;
         metrics.DepthChanged(depth - _reportedDepth);
         _reportedDepth = depth;
+    }
+
+    /// <summary>Fills the state from memory: the watermark just below the oldest unacked message, the
+    /// gaps above it (acked ids) up to the log's last sequence, and the delivered messages.</summary>
+    private void Bookkeep()
+    {
+        var stored = state.State;
+        stored.Epoch = _epoch;
+        stored.Messages = null;
+        stored.AckedThrough = _messages.Count > 0 ? _messages[0].Id - 1 : _lastSequence;
+        stored.Acked = [];
+        stored.Deliveries = [];
+        var previous = stored.AckedThrough;
+        foreach (var message in _messages)
+        {
+            if (message.Id > previous + 1) stored.Acked.Add(new AckedRange { From = previous + 1, To = message.Id - 1 });
+            previous = message.Id;
+            if (message.DeliveryCount > 0)
+            {
+                stored.Deliveries.Add(new DeliveryRecord
+                {
+                    Id = message.Id, DeliveryCount = message.DeliveryCount, Consumer = message.Consumer,
+                    InvisibleUntil = message.InvisibleUntil, Receipt = message.Receipt,
+                });
+            }
+        }
+        if (_lastSequence > previous) stored.Acked.Add(new AckedRange { From = previous + 1, To = _lastSequence });
+    }
+
+    /// <summary>Deletes the log's events before <paramref name="keepFrom"/> (all acked). A failure is
+    /// only logged and returns false: the events stay and the next trim takes them.</summary>
+    private async Task<bool> TrimLogAsync(long keepFrom)
+    {
+        if (keepFrom <= _firstRetained) return true;
+        try
+        {
+            await log.TrimBeforeAsync(_log, keepFrom, LogTrimBatchSize);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "Trimming the message log of queue {Queue} before {Sequence} failed; trying again later", _queue, keepFrom);
+            return false;
+        }
+        _firstRetained = keepFrom;
+        return true;
     }
 
     /// <summary>Stores the consumers' leases; a queue without consumers keeps no record of them.</summary>

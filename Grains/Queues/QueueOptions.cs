@@ -44,4 +44,11 @@ public sealed class QueueOptions
 
     /// <summary>Longest consumer lease a node may ask for. Default 5 min.</summary>
     public TimeSpan MaxConsumerLease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many acked messages a queue's message log may hold before the queue trims it (it also
+    /// trims whenever it becomes empty). Default 1,000.</summary>
+    public int AckedMessagesPerTrim { get; set; } = 1_000;
+
+    /// <summary>Messages read per page of the message log when a queue activates. Default 1,000.</summary>
+    public int LogReadBatch { get; set; } = 1_000;
 }

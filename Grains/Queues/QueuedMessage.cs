@@ -2,7 +2,8 @@ using System.Text.Json;
 
 namespace GrainStream.Grains.Queues;
 
-/// <summary>A message not yet acked: waiting (no consumer) or in flight to one consumer.</summary>
+/// <summary>A message not yet acked: waiting (no consumer) or in flight to one consumer. Held in the
+/// queue's memory (its body comes from the message log); stored whole only by queues written before the log.</summary>
 public sealed class QueuedMessage
 {
     /// <summary>Per-queue id, increasing.</summary>

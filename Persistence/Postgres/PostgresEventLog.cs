@@ -180,8 +180,28 @@ public sealed class PostgresEventLog : IEventLog
                 ? (First: reader.GetInt64(0), KeepFrom: reader.GetInt64(1))
                 : ((long First, long KeepFrom)?)null,
             cancellationToken).ConfigureAwait(false);
-        if (found is not var (first, keepFrom) || keepFrom <= first) return 0;
+        if (found is not var (first, keepFrom)) return 0;
+        return await DeleteBeforeAsync(streamId, first, keepFrom, batchSize, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <inheritdoc/>
+    public async Task<long> TrimBeforeAsync(StreamId streamId, long keepFrom, int batchSize, CancellationToken cancellationToken = default)
+    {
+        Validate(streamId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var (streamNamespace, key) = (streamId.Namespace(), streamId.Key());
+        var position = await PostgresCommands.ReadAsync(
+            _database, PostgresCommands.Statement(SelectPosition, streamNamespace, key), ReadPositionAsync, cancellationToken).ConfigureAwait(false);
+        if (position is null) return 0;
+        return await DeleteBeforeAsync(streamId, position.FirstSequence, Math.Min(keepFrom, position.LastSequence + 1), batchSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes the events from <paramref name="first"/> up to <paramref name="keepFrom"/>
+    /// in fenced transactions of at most <paramref name="batchSize"/>, moving the range's start with them.</summary>
+    private async Task<long> DeleteBeforeAsync(StreamId streamId, long first, long keepFrom, int batchSize, CancellationToken cancellationToken)
+    {
+        if (keepFrom <= first) return 0;
+        var (streamNamespace, key) = (streamId.Namespace(), streamId.Key());
         long deleted = 0;
         for (var from = first; from < keepFrom;)
         {

@@ -140,7 +140,25 @@ public sealed class SqliteEventLog : IEventLog
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         // The cut is found on a reader, beside the writes; a stale view only cuts less.
         var (position, keepFrom) = await _database.ReadAsync(session => (Position(session, streamId), KeepFrom(session, streamId, retention, now)), cancellationToken).ConfigureAwait(false);
-        if (position is null || keepFrom is not { } cut || cut <= position.FirstSequence) return 0;
+        if (position is null || keepFrom is not { } cut) return 0;
+        return await DeleteBeforeAsync(streamId, position, cut, batchSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<long> TrimBeforeAsync(StreamId streamId, long keepFrom, int batchSize, CancellationToken cancellationToken = default)
+    {
+        Validate(streamId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var position = await _database.ReadAsync(session => Position(session, streamId), cancellationToken).ConfigureAwait(false);
+        if (position is null) return 0;
+        return await DeleteBeforeAsync(streamId, position, Math.Min(keepFrom, position.LastSequence + 1), batchSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes the events before <paramref name="cut"/> in transactions of at most
+    /// <paramref name="batchSize"/>, then gives back some free pages.</summary>
+    private async Task<long> DeleteBeforeAsync(StreamId streamId, EventLogPosition position, long cut, int batchSize, CancellationToken cancellationToken)
+    {
+        if (cut <= position.FirstSequence) return 0;
         long deleted = 0;
         for (var from = position.FirstSequence; from < cut;)
         {

@@ -31,6 +31,13 @@ public interface IEventLog
     /// it deleted. The stream's last sequence and epoch stay, even when no event is left.</summary>
     Task<long> TrimAsync(StreamId streamId, EventRetention retention, DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes the stream's events with a sequence below <paramref name="keepFrom"/> (a prefix,
+    /// as <see cref="TrimAsync"/> does), at most <paramref name="batchSize"/> per transaction; returns how
+    /// many it deleted. For a writer that knows which of its events it is done with (a message queue
+    /// drops its acked messages); a cut past the last sequence cuts only to it. The stream's last
+    /// sequence and epoch stay.</summary>
+    Task<long> TrimBeforeAsync(StreamId streamId, long keepFrom, int batchSize, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the stream's log: its events and its epoch and range, so the stream stores
     /// nothing any more (as if it had never been appended to); returns whether it had a log. Opening it
     /// afterwards hands out a new, larger epoch, so positions held from before are recognised as

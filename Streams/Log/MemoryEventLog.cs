@@ -78,6 +78,21 @@ public sealed class MemoryEventLog(TimeProvider time) : IEventLog
     }
 
     /// <inheritdoc/>
+    public Task<long> TrimBeforeAsync(StreamId streamId, long keepFrom, int batchSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        lock (_lock)
+        {
+            if (!_logs.TryGetValue(streamId, out var log) || log.Events.Count == 0) return Task.FromResult(0L);
+            var cut = Math.Min(keepFrom, log.Last + 1);
+            var count = (int)Math.Clamp(cut - log.Events[0].Position.Sequence, 0, log.Events.Count);
+            log.Events.RemoveRange(0, count);
+            log.First = Math.Max(log.First, cut);
+            return Task.FromResult((long)count);
+        }
+    }
+
+    /// <inheritdoc/>
     public Task<bool> DeleteAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
         lock (_lock) return Task.FromResult(_logs.Remove(streamId));

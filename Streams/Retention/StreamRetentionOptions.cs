@@ -12,7 +12,8 @@ namespace GrainStream.Streams;
 /// count (they are superseded by the next one of their user and are not the room's message history), up
 /// to 100,000 events in all. A stock keeps 1,000 quotes for a day (a quote is stale within seconds;
 /// the stock's state holds its day). A log file's stream keeps 10,000 lines for 7 days (the file
-/// itself is the history).</para>
+/// itself is the history). A message queue's own log (<c>queue-messages</c>) has no limit: the queue
+/// trims it of acked messages itself.</para>
 /// <para>The hub of a stream trims its log after every <see cref="EventRetention.TrimEvery"/> events it
 /// committed, in the background, so appends do not wait for it; every silo also sweeps all streams
 /// every <see cref="SweepInterval"/> (age limits of idle streams). A trim deletes at most
@@ -39,6 +40,8 @@ public sealed class StreamRetentionOptions
         ["chat"] = new() { MaxEvents = 10_000, MaxAge = TimeSpan.FromDays(365), CountedEvents = "message", MaxTotalEvents = 100_000 },
         ["stock"] = new() { MaxEvents = 1_000, MaxAge = TimeSpan.FromDays(1) },
         ["log"] = new() { MaxEvents = 10_000, MaxAge = TimeSpan.FromDays(7) },
+        // A queue's message log holds unacked messages: nothing may cut it but the queue's own trim of what is acked.
+        ["queue-messages"] = new() { MaxEvents = int.MaxValue, MaxAge = TimeSpan.Zero },
     };
 
     /// <summary>The retention of <paramref name="streamId"/>, by its namespace.</summary>

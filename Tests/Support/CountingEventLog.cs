@@ -10,9 +10,13 @@ namespace GrainStream.Tests.Support;
 public sealed class CountingEventLog(IEventLog inner) : IEventLog
 {
     private readonly ConcurrentDictionary<StreamId, (int Appends, long Events)> _counts = new();
+    private readonly ConcurrentDictionary<StreamId, long> _bytes = new();
 
     /// <summary>Appends to <paramref name="streamId"/> so far (one per group commit) and the events in them.</summary>
     public (int Appends, long Events) Of(StreamId streamId) => _counts.GetValueOrDefault(streamId);
+
+    /// <summary>The payload bytes of the events appended to <paramref name="streamId"/> so far.</summary>
+    public long BytesOf(StreamId streamId) => _bytes.GetValueOrDefault(streamId);
 
     public Task<EventLogPosition> OpenAsync(StreamId streamId, CancellationToken cancellationToken = default) => inner.OpenAsync(streamId, cancellationToken);
 
@@ -20,6 +24,8 @@ public sealed class CountingEventLog(IEventLog inner) : IEventLog
     {
         await inner.AppendAsync(streamId, events, cancellationToken);
         _counts.AddOrUpdate(streamId, (1, events.Count), (_, c) => (c.Appends + 1, c.Events + events.Count));
+        var bytes = events.Sum(e => (long)e.Payload.Length);
+        _bytes.AddOrUpdate(streamId, bytes, (_, b) => b + bytes);
     }
 
     public Task<IReadOnlyList<StreamEvent>> ReadAsync(StreamId streamId, long afterSequence, int maxCount, CancellationToken cancellationToken = default)
@@ -27,6 +33,9 @@ public sealed class CountingEventLog(IEventLog inner) : IEventLog
 
     public Task<long> TrimAsync(StreamId streamId, EventRetention retention, DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default)
         => inner.TrimAsync(streamId, retention, now, batchSize, cancellationToken);
+
+    public Task<long> TrimBeforeAsync(StreamId streamId, long keepFrom, int batchSize, CancellationToken cancellationToken = default)
+        => inner.TrimBeforeAsync(streamId, keepFrom, batchSize, cancellationToken);
 
     public Task<bool> DeleteAsync(StreamId streamId, CancellationToken cancellationToken = default) => inner.DeleteAsync(streamId, cancellationToken);
 

@@ -412,6 +412,35 @@ public abstract class EventLogSpecification : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Trimming_before_a_sequence_deletes_exactly_the_events_below_it_in_batches()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 40));
+
+        Assert.Equal(24L, await Log.TrimBeforeAsync(Lobby, 25, batchSize: 5));
+
+        Assert.Equal(new EventLogPosition(position.Epoch, 25, 40), await Log.OpenAsync(Lobby));
+        Assert.Equal(Enumerable.Range(25, 16).Select(i => (long)i), (await Log.ReadAsync(Lobby, 0, 100)).Select(e => e.Position.Sequence));
+        Assert.Equal(16L, await StoredEventCountAsync());
+        Assert.Equal(0L, await Log.TrimBeforeAsync(Lobby, 10, batchSize: 5));
+    }
+
+    [Fact]
+    public async Task Trimming_before_a_sequence_past_the_end_empties_the_log_and_appends_continue()
+    {
+        var position = await Log.OpenAsync(Lobby);
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 1, 12));
+
+        Assert.Equal(12L, await Log.TrimBeforeAsync(Lobby, 1_000, batchSize: 100));
+
+        Assert.Equal(new EventLogPosition(position.Epoch, 13, 12), await Log.OpenAsync(Lobby));
+        Assert.Equal(0L, await StoredEventCountAsync());
+        await Log.AppendAsync(Lobby, Events(position.Epoch, 13, 1));
+        Assert.Equal(13L, Assert.Single(await Log.ReadAsync(Lobby, 0, 100)).Position.Sequence);
+        Assert.Equal(0L, await Log.TrimBeforeAsync(StreamIds.Create("chat", "nobody"), 5, batchSize: 10));
+    }
+
+    [Fact]
     public async Task Trimming_a_stream_without_a_log_does_nothing()
     {
         Assert.Equal(0L, await Log.TrimAsync(StreamIds.Create("chat", "nobody"), KeepHundred, DateTimeOffset.UtcNow, batchSize: 10));
