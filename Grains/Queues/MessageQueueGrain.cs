@@ -109,36 +109,37 @@ public class MessageQueueGrain(
     }
 
     /// <inheritdoc/>
-    public async Task<QueueSettlement> Acknowledge(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts)
-    {
-        var (held, settlement) = Held(consumer, ids, receipts);
-        if (held.Count == 0) return settlement;
-        _messages.RemoveAll(held.Contains);
-        await DispatchAsync(changed: true);
-        return settlement;
-    }
+    public Task<QueueSettlement> Acknowledge(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts)
+        => SettleAsync(consumer, ids, receipts, held => _messages.RemoveAll(held.Contains));
 
     /// <inheritdoc/>
-    public async Task<QueueSettlement> Nack(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts)
-    {
-        var (held, settlement) = Held(consumer, ids, receipts);
-        if (held.Count == 0) return settlement;
-        foreach (var message in held) TakeBack(message);
-        await DispatchAsync(changed: true);
-        return settlement;
-    }
+    public Task<QueueSettlement> Nack(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts)
+        => SettleAsync(consumer, ids, receipts, held =>
+        {
+            foreach (var message in held) TakeBack(message);
+        });
 
     /// <inheritdoc/>
-    public async Task<QueueSettlement> ExtendVisibility(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts, TimeSpan visibleAfter)
+    public Task<QueueSettlement> ExtendVisibility(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts, TimeSpan visibleAfter)
     {
         if (visibleAfter < TimeSpan.FromSeconds(1) || visibleAfter > _options.MaxVisibilityExtension)
         {
             throw new ArgumentException($"seconds must be between 1 and {(long)_options.MaxVisibilityExtension.TotalSeconds} (Queues:MaxVisibilityExtension).", "seconds");
         }
+        var until = time.GetUtcNow() + visibleAfter;
+        return SettleAsync(consumer, ids, receipts, held =>
+        {
+            foreach (var message in held) message.InvisibleUntil = until;
+        });
+    }
+
+    /// <summary>Applies <paramref name="settle"/> to the deliveries the consumer holds among those
+    /// named, then stores and dispatches; the answer names what it does not hold.</summary>
+    private async Task<QueueSettlement> SettleAsync(string consumer, IReadOnlyList<long>? ids, IReadOnlyList<string>? receipts, Action<HashSet<QueuedMessage>> settle)
+    {
         var (held, settlement) = Held(consumer, ids, receipts);
         if (held.Count == 0) return settlement;
-        var until = time.GetUtcNow() + visibleAfter;
-        foreach (var message in held) message.InvisibleUntil = until;
+        settle(held);
         await DispatchAsync(changed: true);
         return settlement;
     }
