@@ -38,6 +38,14 @@ public static class PlatformServiceCollectionExtensions
     {
         services.AddGrainStreamJson(GrainsJsonContext.Default);
         services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: _ => false));
+        // Orleans carries only exceptions of its own, System's and Microsoft's namespaces unless told
+        // otherwise: without these, a grain failing with one of ours or with the database's (a fenced
+        // write, PostgreSQL unavailable) reached its caller as a codec error instead of itself.
+        services.Configure<ExceptionSerializationOptions>(options =>
+        {
+            options.SupportedNamespacePrefixes.Add("GrainStream");
+            options.SupportedNamespacePrefixes.Add("Npgsql");
+        });
         return services;
     }
 

@@ -19,11 +19,19 @@ scripts/postgres.sh install
 
 dotnet build GrainStream.sln -c Release -nologo -v quiet
 log=$(mktemp)
+results=$(mktemp -d)
 set +e
 dotnet test Tests/Tests.csproj -c Release --no-build -nologo \
-  --blame-hang-timeout 5m --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log"
+  --blame-hang-timeout 5m --logger "console;verbosity=minimal" \
+  --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+# A failed test's message last, where a CI that keeps only the tail of the output still shows it
+# (the test's own output, printed above by the console logger, can be long).
+if [ "$status" -ne 0 ] && [ -f "$results/tests.trx" ]; then
+  scripts/failed-tests.py "$results/tests.trx" || true
+fi
+rm -rf "$results"
 # One plain closing line that any CI understands.
 summary=$(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -1 || true)
 if [ -n "$summary" ]; then

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using GrainStream.Streams;
 using Orleans.Runtime;
 
 namespace GrainStream.Api.Errors;
@@ -75,7 +76,10 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         Orleans.Storage.InconsistentStateException => (StatusCodes.Status409Conflict, "Conflict"),
         OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or GatewayTooBusyException or ClientNotAvailableException
             => (StatusCodes.Status503ServiceUnavailable, "The cluster is unavailable"),
-        GrainStream.Persistence.Postgres.SiloFencedException => (StatusCodes.Status503ServiceUnavailable, "The cluster is failing over"),
+        // A silo the cluster declared dead was refused a write, or two activations of one entity met at
+        // its stream during a failover (the stale one leaves): the next attempt finds the survivor.
+        GrainStream.Persistence.Postgres.SiloFencedException or StreamPositionConflictException or EventLogConflictException
+            => (StatusCodes.Status503ServiceUnavailable, "The cluster is failing over"),
         Npgsql.NpgsqlException => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable"),
         // An exception type the caller's process cannot load travels as its type name.
         Orleans.Serialization.UnavailableExceptionFallbackException remote => MapRemote(remote.ExceptionType ?? ""),
@@ -89,7 +93,7 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         "System.InvalidOperationException" => (StatusCodes.Status409Conflict, "Conflict"),
         "System.UnauthorizedAccessException" => (StatusCodes.Status403Forbidden, "Forbidden"),
         "System.TimeoutException" => (StatusCodes.Status503ServiceUnavailable, "The cluster did not answer in time"),
-        "GrainStream.Persistence.Postgres.SiloFencedException" => (StatusCodes.Status503ServiceUnavailable, "The cluster is failing over"),
+        "GrainStream.Persistence.Postgres.SiloFencedException" or "GrainStream.Streams.StreamPositionConflictException" or "GrainStream.Streams.EventLogConflictException" => (StatusCodes.Status503ServiceUnavailable, "The cluster is failing over"),
         "Npgsql.NpgsqlException" or "Npgsql.PostgresException" => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable"),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error"),
     };

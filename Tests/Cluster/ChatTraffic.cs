@@ -72,7 +72,7 @@ public sealed class ChatTraffic : IAsyncDisposable
             await Eventually.TrueAsync(() => expected.IsSubsetOf(subscriber.Received().Select(r => r.Text)),
                 () => $"every acknowledged message of {subscriber.Room} at its subscriber (missing {expected.Except(subscriber.Received().Select(r => r.Text)).Count()}; {Summary()})", deliveryTimeout);
             var received = subscriber.Received();
-            var duplicates = received.GroupBy(r => r.Text).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            var duplicates = received.GroupBy(r => r.Text).Where(g => g.Count() > 1).Select(g => $"{g.Key} (ids {string.Join(", ", g.Select(r => r.Id))})").ToList();
             Assert.True(duplicates.Count == 0, $"{subscriber.Room}: received twice: {string.Join(", ", duplicates.Take(5))}");
             for (var i = 1; i < received.Count; i++)
             {

@@ -100,11 +100,25 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     /// <summary>The slot of the silo where <paramref name="grain"/> is active (activating it if it is not).</summary>
+    /// <remarks>Asked again while the observer's gateway is a silo that just failed (the call times
+    /// out, or is broken off when the client drops that gateway).</remarks>
     public async Task<int> SiloHostingAsync(IAddressable grain)
     {
         var client = await ObserverAsync();
-        var address = await client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain)
-            ?? throw new InvalidOperationException($"{grain} has no activation.");
+        SiloAddress? address = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                address = await client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+                return true;
+            }
+            catch (Exception exception) when (exception is TimeoutException or OrleansMessageRejectionException)
+            {
+                return false;
+            }
+        }, $"the silo of {grain}", TimeSpan.FromSeconds(60));
+        if (address is null) throw new InvalidOperationException($"{grain} has no activation.");
         var index = Array.FindIndex(_ports, p => p.Silo == address.Endpoint.Port);
         return index >= 0 ? index : throw new InvalidOperationException($"{grain} lives on {address}, not a silo of this cluster.");
     }
@@ -130,7 +144,7 @@ public sealed class LocalCluster : IAsyncDisposable
             foreach (var process in Apis.Select(a => a.Process).Concat(Silos.OfType<SiloProcess>().Select(s => s.Process)))
             {
                 var lines = process.Output().Split('\n');
-                _output.WriteLine($"--- {process.Name}{(process.HasExited ? " (exited)" : "")}, last lines:\n{string.Join('\n', lines.TakeLast(40))}");
+                _output.WriteLine($"--- {process.Name}{(process.HasExited ? " (exited)" : "")}, last lines:\n{string.Join('\n', lines.TakeLast(40).Select(l => l.Length > 600 ? l[..600] + " [...]" : l))}");
             }
         }
         if (_observer is not null)

@@ -1,0 +1,38 @@
+using GrainStream.Api.Errors;
+using GrainStream.Grains;
+using GrainStream.Persistence.Postgres;
+using GrainStream.Streams;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+
+namespace GrainStream.Tests.Api;
+
+/// <summary>What a grain fails with during a failover reaches the API node as itself, through Orleans'
+/// serializer as the silos and clients configure it, and the API answers 503 (try again), never 500.</summary>
+public sealed class FailoverErrorTests
+{
+    private static readonly Serializer Serializer = new ServiceCollection()
+        .AddGrainStreamContracts()
+        .AddSerializer()
+        .BuildServiceProvider()
+        .GetRequiredService<Serializer>();
+
+    public static TheoryData<Exception> FailoverErrors() => new()
+    {
+        new SiloFencedException("The cluster declared this silo dead.", new InvalidOperationException("GS001")),
+        new StreamPositionConflictException("stale", new EventPosition(1, 5), new EventPosition(2, 9)),
+        new EventLogConflictException("taken"),
+    };
+
+    [Theory]
+    [MemberData(nameof(FailoverErrors))]
+    public void A_failover_error_crosses_the_wire_as_itself_and_is_answered_503(Exception error)
+    {
+        var received = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(error));
+
+        Assert.IsType(error.GetType(), received);
+        Assert.Equal(error.Message, received.Message);
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, ProblemMapping.Map(received).Status);
+    }
+}
