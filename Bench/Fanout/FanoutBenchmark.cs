@@ -20,10 +20,11 @@ internal static class FanoutBenchmark
         var messagesInTopic = (options.Messages + options.Topics - 1) / options.Topics;
         var latency = new LatencyHistogram();
         var lateTicks = (long)(options.LateMilliseconds / 1000 * Stopwatch.Frequency);
+        var slow = new SlowDeliveryTimeline();
         // Each topic's subscribers are dealt over the targets: with several API nodes, every room has
         // subscribers on each node.
         var subscribers = Enumerable.Range(0, options.Subscribers)
-            .Select(i => new SseSubscriber(targets[i / topics.Length % targets.Length], topics, i % topics.Length, Math.Max(1, messagesInTopic), latency, lateTicks))
+            .Select(i => new SseSubscriber(targets[i / topics.Length % targets.Length], topics, i % topics.Length, Math.Max(1, messagesInTopic), latency, lateTicks, slow))
             .ToArray();
 
         var result = new JsonObject
@@ -76,6 +77,7 @@ internal static class FanoutBenchmark
         var serverCpuBefore = server?.CpuSeconds() ?? 0;
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var fault = options.FaultPid is { } faultPid ? new Fault(faultPid, options.FaultSignal, TimeSpan.FromSeconds(options.FaultAfterSeconds)) : null;
+        slow.Start(Stopwatch.GetTimestamp());
         var publishing = await Publisher.RunAsync(targets, topics, options, fault is null ? null : fault.Arm);
         if (fault is not null) await fault.Injected;
         Console.Error.WriteLine($"{target.Name}: published {publishing.Published} ({publishing.Errors} errors) at {publishing.PerSecond:N0}/s");
@@ -119,6 +121,7 @@ internal static class FanoutBenchmark
             ["p99"] = Milliseconds(LatencyHistogram.QuantileMicros(buckets, 0.99)),
             ["max"] = Math.Round(maxTicks * 1000.0 / Stopwatch.Frequency, 2),
         };
+        result["slowDeliveries"] = slow.Describe();
         result["disconnects"] = subscribers.Sum(s => s.Disconnects);
         result["resumes"] = subscribers.Sum(s => s.Resumes);
         result["resets"] = subscribers.Sum(s => s.Resets);

@@ -16,11 +16,13 @@ internal sealed class SseSubscriber
     private readonly SseEventParser _parser;
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _lateTicks;
+    private readonly SlowDeliveryTimeline? _slow;
     private ChunkedBody? _body;
 
-    public SseSubscriber(FanoutTarget target, string[] topics, int topicIndex, int messagesInTopic, LatencyHistogram latency, long lateTicks = long.MaxValue)
+    public SseSubscriber(FanoutTarget target, string[] topics, int topicIndex, int messagesInTopic, LatencyHistogram latency, long lateTicks = long.MaxValue, SlowDeliveryTimeline? slow = null)
     {
         _lateTicks = lateTicks;
+        _slow = slow;
         _target = target;
         _topic = topics[topicIndex];
         TopicIndex = topicIndex;
@@ -114,6 +116,7 @@ internal sealed class SseSubscriber
         if (elapsed > MaxLatencyTicks) MaxLatencyTicks = elapsed;
         if (elapsed > _lateTicks) LastLateReceiptTimestamp = now;
         _latency.RecordTicks(elapsed);
+        _slow?.Record(timestamp, elapsed);
     }
 
     internal void WasReset() => Resets++;
