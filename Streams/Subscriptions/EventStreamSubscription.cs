@@ -113,7 +113,14 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
             }
             try
             {
-                if (_scheduler is { } scheduler) await Task.Factory.StartNew(() => HandleAsync(delivery), CancellationToken.None, TaskCreationOptions.None, scheduler).Unwrap().ConfigureAwait(false);
+                if (_scheduler is { } scheduler)
+                {
+                    await Task.Factory.StartNew(static state =>
+                    {
+                        var (subscription, queued) = ((EventStreamSubscription<T>, StreamDelivery))state!;
+                        return subscription.HandleAsync(queued);
+                    }, (this, delivery), CancellationToken.None, TaskCreationOptions.None, scheduler).Unwrap().ConfigureAwait(false);
+                }
                 else await HandleAsync(delivery).ConfigureAwait(false);
             }
             catch (Exception exception)
@@ -191,7 +198,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
                 current = _last == truncated.Requested;
                 if (current) _last = new EventPosition(truncated.FirstAvailable.Epoch, truncated.FirstAvailable.Sequence - 1);
             }
-            if (current) await Guard(() => SignalTruncatedAsync(truncated));
+            if (current) await Guard(static s => s.Subscription.SignalTruncatedAsync(s.Truncated), (Subscription: this, Truncated: truncated));
         }
         var events = delivery.Events;
         List<SequentialItem<T>>? batch = null;
@@ -210,7 +217,7 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
                 {
                     // Within one delivery, or across epochs, a gap is never a matter of order: replay now.
                     _provider.Logger.LogDebug("Gap in {StreamId} after {Last}: got {Position}; replaying", StreamId, seen, position);
-                    if (batch is not null) await Guard(() => _batchObserver!.OnNextAsync(batch));
+                    if (batch is not null) await Guard(static s => s.Observer.OnNextAsync(s.Batch), (Observer: _batchObserver!, Batch: batch));
                     Resubscribe();
                     return;
                 }
@@ -228,10 +235,10 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
             }
             var token = new EventPositionToken(position);
             if (_batchObserver is not null) (batch ??= []).Add(new SequentialItem<T>(item, token));
-            else await Guard(() => _observer!.OnNextAsync(item, token));
+            else await Guard(static s => s.Observer.OnNextAsync(s.Item, s.Token), (Observer: _observer!, Item: item, Token: token));
             lock (_gate) _last = position;
         }
-        if (batch is not null) await Guard(() => _batchObserver!.OnNextAsync(batch));
+        if (batch is not null) await Guard(static s => s.Observer.OnNextAsync(s.Batch), (Observer: _batchObserver!, Batch: batch));
     }
 
     // The typed signal to an observer that takes it; otherwise the signal as an error.
@@ -243,12 +250,13 @@ internal sealed class EventStreamSubscription<T> : StreamSubscriptionHandle<T>, 
         return _observer?.OnErrorAsync(error) ?? _batchObserver!.OnErrorAsync(error);
     }
 
-    // An observer that throws does not end the subscription.
-    private async Task Guard(Func<Task> call)
+    // An observer that throws does not end the subscription. The call's arguments travel as state
+    // to a static lambda: no closure and no delegate per event on the delivery path.
+    private async Task Guard<TState>(Func<TState, Task> call, TState state)
     {
         try
         {
-            await call();
+            await call(state);
         }
         catch (Exception exception)
         {
