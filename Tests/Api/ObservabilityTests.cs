@@ -44,19 +44,30 @@ public sealed class ObservabilityTests(ApiFixture fixture) : IClassFixture<ApiFi
     [Fact]
     public async Task The_open_connections_gauge_counts_a_client_while_it_is_connected_and_returns_when_it_leaves()
     {
-        // This host's streams only (the meter is scoped to its host), and this class's tests run one at a
-        // time; a stream an earlier test closed may still be leaving the server, so wait until none is open.
+        // The gauge is this host's (its meter is scoped to the host), so it must equal the streams the
+        // host's tracker holds: one more while the client is connected, back once it has left. Compared
+        // with the tracker rather than a value read before, which a stream of an earlier test still
+        // leaving the server would make wrong.
         var tracker = Host.Services.GetRequiredService<SseConnectionTracker>();
-        await Eventually.TrueAsync(() => tracker.Count == 0, "the streams of earlier tests to close");
-        var before = (await PrometheusText.ScrapeAsync(Host.Client)).Value(Connections) ?? 0;
+        double? gauge = null;
+        async Task<bool> GaugeMatchesAsync(Func<int, bool> open)
+        {
+            gauge = (await PrometheusText.ScrapeAsync(Host.Client)).Value(Connections) ?? 0;
+            var count = tracker.Count;
+            return open(count) && gauge == count;
+        }
+        string Describe(string what) => $"{what} (gauge {gauge}, streams open on this host {tracker.Count})";
+
         var room = ApiHost.NewKey("gauge");
+        int withClient;
         await using (var events = await SseClient.OpenAsync(Host.Client, $"/api/chat/rooms/{room}/events"))
         {
             await PostAsync(room, "here");
             await events.NextAsync("the message");
-            await Eventually.TrueAsync(async () => (await PrometheusText.ScrapeAsync(Host.Client)).Value(Connections) == before + 1, "the gauge to count the client");
+            await Eventually.TrueAsync(() => GaugeMatchesAsync(count => count >= 1), () => Describe("the gauge to count the client"));
+            withClient = tracker.Count;
         }
-        await Eventually.TrueAsync(async () => (await PrometheusText.ScrapeAsync(Host.Client)).Value(Connections) == before, "the gauge to return to its value");
+        await Eventually.TrueAsync(() => GaugeMatchesAsync(count => count < withClient), () => Describe("the gauge to return without the client"));
     }
 
     [Fact]
