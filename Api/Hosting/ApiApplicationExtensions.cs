@@ -22,6 +22,7 @@ public static class ApiApplicationExtensions
         app.UseMiddleware<RequestLogging>();
         app.UseExceptionHandler();
         app.UseMiddleware<DotSegmentGuard>();
+        app.UseMiddleware<AllowedHostCheck>();
         // Before anything acts on a request: a cross-origin POST is refused whatever it targets.
         app.UseMiddleware<OriginCheck>();
         app.UseDefaultFiles();

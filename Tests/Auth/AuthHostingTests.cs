@@ -48,14 +48,24 @@ public sealed class AuthHostingTests
     }
 
     [Fact]
-    public async Task AllowedHosts_from_configuration_refuses_other_hosts()
+    public async Task AllowedHosts_from_configuration_refuses_other_hosts_with_a_problem()
     {
-        await using var host = await ApiHost.StartAsync(new Dictionary<string, string?> { ["AllowedHosts"] = "grainstream.example" });
-        using (var refused = await host.Client.GetAsync("/health/live")) Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
-        request.Headers.Host = "grainstream.example";
-        using var allowed = await host.Client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        await using var host = await ApiHost.StartAsync(new Dictionary<string, string?> { ["AllowedHosts"] = "grainstream.example; *.grainstream.example" });
+        async Task<HttpResponseMessage> GetAsHost(string name)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+            request.Headers.Host = name;
+            return await host.Client.SendAsync(request);
+        }
+
+        using (var refused = await host.Client.GetAsync("/health/live"))
+        {
+            var problem = await ApiHost.ReadProblem(refused, 400);
+            Assert.Equal("Host not allowed", problem["title"]!.GetValue<string>());
+        }
+        using (var refused = await GetAsHost("evil.example")) await ApiHost.ReadProblem(refused, 400);
+        using (var allowed = await GetAsHost("grainstream.example")) Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        using (var allowed = await GetAsHost("api.grainstream.example:8443")) Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
     }
 
     [Theory]

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Primitives;
+
+namespace GrainStream.Api.Browsers;
+
+/// <summary>Refuses (400 problem) a request whose <c>Host</c> header names a host that
+/// <c>AllowedHosts</c> does not list: the defence against DNS rebinding and host-header tricks.
+/// ASP.NET Core's own host filtering answers such a request with an HTML page, not the problem
+/// details every other refusal gets, so this check takes its place (the framework's filter is set
+/// to allow any host) and matches hosts the same way (<see cref="HostString.MatchesAny"/>: exact
+/// names, <c>*.example.com</c>, the port ignored). A request without a Host (HTTP/1.0) passes, as
+/// it does there by default.</summary>
+internal sealed class AllowedHostCheck(RequestDelegate next, AllowedHosts hosts, IProblemDetailsService problems)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (hosts.Patterns is not { } patterns) return next(context);
+        var host = context.Request.Headers.Host.ToString();
+        if (host.Length == 0 || HostString.MatchesAny(host, patterns)) return next(context);
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "Host not allowed",
+                Detail = $"This server does not serve the host '{host}' (AllowedHosts).",
+            },
+        }).AsTask();
+    }
+}
+
+/// <summary>The hosts of the <c>AllowedHosts</c> setting (semicolon-separated, as ASP.NET Core reads
+/// it); <see cref="Patterns"/> is null when any host is allowed (unset, empty or <c>*</c>).</summary>
+internal sealed class AllowedHosts
+{
+    /// <summary>The configuration key, ASP.NET Core's own.</summary>
+    public const string Key = "AllowedHosts";
+
+    public AllowedHosts(IConfiguration configuration)
+    {
+        var patterns = (configuration[Key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Patterns = patterns.Length == 0 || patterns.Contains("*") ? null : [.. patterns.Select(p => new StringSegment(p))];
+    }
+
+    public IList<StringSegment>? Patterns { get; }
+}
