@@ -23,7 +23,10 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         }
         exception = Unwrap(exception);
         var (status, title) = Map(exception);
-        if (status >= 500) logger.LogError(exception, "Request {Method} {Path} failed", httpContext.Request.Method, httpContext.Request.Path);
+        // A 503 is the cluster failing over or busy, which clients ride out: a warning. Anything else
+        // from 500 up is a fault of ours.
+        if (status == StatusCodes.Status503ServiceUnavailable) logger.LogWarning(exception, "Request {Method} {Path} answered 503 ({Title})", httpContext.Request.Method, httpContext.Request.Path, title);
+        else if (status >= 500) logger.LogError(exception, "Request {Method} {Path} failed", httpContext.Request.Method, httpContext.Request.Path);
         else logger.LogDebug(exception, "Request {Method} {Path} refused with {Status}", httpContext.Request.Method, httpContext.Request.Path, status);
 
         httpContext.Response.StatusCode = status;
@@ -81,6 +84,9 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         GrainStream.Persistence.Postgres.SiloFencedException or StreamPositionConflictException or EventLogConflictException
             => (StatusCodes.Status503ServiceUnavailable, "The cluster is failing over"),
         Npgsql.NpgsqlException => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable"),
+        // Orleans wraps what a storage provider throws (a fenced write, the database unavailable) in a
+        // plain OrleansException: the cause decides.
+        OrleansException { InnerException: { } cause } when exception.GetType() == typeof(OrleansException) => Map(cause),
         // An exception type the caller's process cannot load travels as its type name.
         Orleans.Serialization.UnavailableExceptionFallbackException remote => MapRemote(remote.ExceptionType ?? ""),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error"),

@@ -20,7 +20,10 @@ public sealed class FailoverErrorTests
 
     public static TheoryData<Exception> FailoverErrors() => new()
     {
-        new SiloFencedException("The cluster declared this silo dead.", new InvalidOperationException("GS001")),
+        new SiloFencedException("The cluster declared this silo dead.", new Npgsql.PostgresException("silo declared dead", "ERROR", "ERROR", PostgresSiloFence.SqlState)),
+        new Npgsql.NpgsqlException("connection refused"),
+        // A grain state write refused by the fence, as Orleans' storage bridge rethrows it.
+        new OrleansException("Error from storage provider during WriteStateAsync", new SiloFencedException("The cluster declared this silo dead.", new InvalidOperationException("GS001"))),
         new StreamPositionConflictException("stale", new EventPosition(1, 5), new EventPosition(2, 9)),
         new EventLogConflictException("taken"),
     };

@@ -144,7 +144,11 @@ public sealed class LocalCluster : IAsyncDisposable
             foreach (var process in Apis.Select(a => a.Process).Concat(Silos.OfType<SiloProcess>().Select(s => s.Process)))
             {
                 var lines = process.Output().Split('\n');
-                _output.WriteLine($"--- {process.Name}{(process.HasExited ? " (exited)" : "")}, last lines:\n{string.Join('\n', lines.TakeLast(40).Select(l => l.Length > 600 ? l[..600] + " [...]" : l))}");
+                static string Cut(string line) => line.Length > 600 ? line[..600] + " [...]" : line;
+                // Errors first (a 500's cause scrolls out of the last lines under failover warnings).
+                var errors = lines.Where(l => l.StartsWith("fail:", StringComparison.Ordinal)).Take(10).Select(Cut).ToList();
+                if (errors.Count > 0) _output.WriteLine($"--- {process.Name}, first errors:\n{string.Join('\n', errors)}");
+                _output.WriteLine($"--- {process.Name}{(process.HasExited ? " (exited)" : "")}, last lines:\n{string.Join('\n', lines.TakeLast(40).Select(Cut))}");
             }
         }
         if (_observer is not null)
