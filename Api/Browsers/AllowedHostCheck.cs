@@ -1,3 +1,4 @@
+using GrainStream.Api.Errors;
 using Microsoft.Extensions.Primitives;
 
 namespace GrainStream.Api.Browsers;
@@ -16,17 +17,7 @@ internal sealed class AllowedHostCheck(RequestDelegate next, AllowedHosts hosts,
         if (hosts.Patterns is not { } patterns) return next(context);
         var host = context.Request.Headers.Host.ToString();
         if (host.Length == 0 || HostString.MatchesAny(host, patterns)) return next(context);
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        return problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Title = "Host not allowed",
-                Detail = $"This server does not serve the host '{host}' (AllowedHosts).",
-            },
-        }).AsTask();
+        return problems.RefuseAsync(context, StatusCodes.Status400BadRequest, "Host not allowed", $"This server does not serve the host '{host}' (AllowedHosts).");
     }
 }
 

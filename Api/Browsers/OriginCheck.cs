@@ -1,3 +1,4 @@
+using GrainStream.Api.Errors;
 using Microsoft.Extensions.Options;
 
 namespace GrainStream.Api.Browsers;
@@ -25,17 +26,6 @@ internal sealed class OriginCheck(RequestDelegate next, IOptions<CorsSettings> c
            && uri.Authority.Equals(host.Value, StringComparison.OrdinalIgnoreCase);
 
     private Task RefuseAsync(HttpContext context, string origin)
-    {
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        return problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Cross-origin request refused",
-                Detail = $"A {context.Request.Method} from a page of '{origin}' is refused: that origin is not this host and not in Cors:AllowedOrigins.",
-            },
-        }).AsTask();
-    }
+        => problems.RefuseAsync(context, StatusCodes.Status403Forbidden, "Cross-origin request refused",
+            $"A {context.Request.Method} from a page of '{origin}' is refused: that origin is not this host and not in Cors:AllowedOrigins.");
 }

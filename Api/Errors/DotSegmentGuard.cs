@@ -13,17 +13,8 @@ internal sealed class DotSegmentGuard(RequestDelegate next)
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (raw is not null && HasDotSegment(raw))
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status400BadRequest,
-                    Title = "Invalid path",
-                    Detail = "Path segments '.' and '..' are not allowed.",
-                },
-            }).AsTask();
+            return context.RequestServices.GetRequiredService<IProblemDetailsService>()
+                .RefuseAsync(context, StatusCodes.Status400BadRequest, "Invalid path", "Path segments '.' and '..' are not allowed.");
         }
         return next(context);
     }
