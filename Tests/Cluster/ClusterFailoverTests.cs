@@ -93,11 +93,9 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
                 var hosts = await management.GetHosts();
                 return hosts.Any(h => h.Key.Endpoint.Port == frozen.SiloPort && h.Value == SiloStatus.Dead);
             }
-            catch (Exception exception) when (exception is TimeoutException or OrleansMessageRejectionException)
+            catch (Exception exception) when (LocalCluster.IsGatewayLoss(exception))
             {
-                // The question went through the frozen silo as gateway: it timed out, or was broken off
-                // (SiloUnavailableException) when the client dropped that gateway on its death. Ask
-                // again, through another gateway.
+                // The question went through the frozen silo as gateway: ask again, through another.
                 return false;
             }
         }, "the frozen silo declared dead", TimeSpan.FromSeconds(60));

@@ -100,8 +100,7 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     /// <summary>The slot of the silo where <paramref name="grain"/> is active (activating it if it is not).</summary>
-    /// <remarks>Asked again while the observer's gateway is a silo that just failed (the call times
-    /// out, or is broken off when the client drops that gateway).</remarks>
+    /// <remarks>Asked again while the observer's gateway is a silo that just failed (<see cref="IsGatewayLoss"/>).</remarks>
     public async Task<int> SiloHostingAsync(IAddressable grain)
     {
         var client = await ObserverAsync();
@@ -113,7 +112,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 address = await client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
                 return true;
             }
-            catch (Exception exception) when (exception is TimeoutException or OrleansMessageRejectionException)
+            catch (Exception exception) when (IsGatewayLoss(exception))
             {
                 return false;
             }
@@ -122,6 +121,11 @@ public sealed class LocalCluster : IAsyncDisposable
         var index = Array.FindIndex(_ports, p => p.Silo == address.Endpoint.Port);
         return index >= 0 ? index : throw new InvalidOperationException($"{grain} lives on {address}, not a silo of this cluster.");
     }
+
+    /// <summary>Whether a call of the observer failed because its gateway silo failed: the call timed
+    /// out (a frozen gateway), or was broken off (<see cref="SiloUnavailableException"/>) when the client
+    /// dropped that gateway. Asked again, it goes through another.</summary>
+    public static bool IsGatewayLoss(Exception exception) => exception is TimeoutException or OrleansMessageRejectionException;
 
     /// <summary>The test's own client of the cluster.</summary>
     public async Task<IClusterClient> ObserverAsync()
