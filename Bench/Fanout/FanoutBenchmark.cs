@@ -74,11 +74,17 @@ internal static class FanoutBenchmark
             return result;
         }
 
-        var serverCpuBefore = server?.CpuSeconds() ?? 0;
-        var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var serverCpuBefore = 0.0;
+        var clientCpuBefore = TimeSpan.Zero;
         var fault = options.FaultPid is { } faultPid ? new Fault(faultPid, options.FaultSignal, TimeSpan.FromSeconds(options.FaultAfterSeconds)) : null;
-        slow.Start(Stopwatch.GetTimestamp());
-        var publishing = await Publisher.RunAsync(targets, topics, options, fault is null ? null : fault.Arm);
+        // Measured from the first counted post (after any warm-up).
+        var publishing = await Publisher.RunAsync(targets, topics, options, started =>
+        {
+            serverCpuBefore = server?.CpuSeconds() ?? 0;
+            clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            slow.Start(started);
+            fault?.Arm(started);
+        });
         if (fault is not null) await fault.Injected;
         Console.Error.WriteLine($"{target.Name}: published {publishing.Published} ({publishing.Errors} errors) at {publishing.PerSecond:N0}/s");
 

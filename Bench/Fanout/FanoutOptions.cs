@@ -11,7 +11,7 @@ internal sealed class FanoutOptions
                  [--publishers n (64)] [--connect-concurrency n (100)] [--reconnect-ms n (250)]
                  [--drain-seconds s (10)] [--idle-seconds s (5)] [--run-id text] [--label text]
                  [--fault-pid PID --fault-signal KILL|STOP|TERM --fault-after s] [--late-ms n (1000)]
-                 [--honour-retry true|false (false)]
+                 [--honour-retry true|false (false)] [--warmup-seconds s (0)]
         Opens N SSE connections spread over K chat rooms (nchan: channels), posts M messages at R/s
         (round-robin over the rooms), and prints one JSON object as its last line. With --messages 0
         it measures idle connections: the server's resident memory per open connection. Several
@@ -19,7 +19,9 @@ internal sealed class FanoutOptions
         is sent to PID that many seconds into publishing, and the result says how long until posts
         stopped failing and until deliveries were no later than --late-ms again. --honour-retry makes
         subscribers wait the server's last retry: before reconnecting, as EventSource does (else
-        --reconnect-ms).
+        --reconnect-ms). --warmup-seconds posts at the same rate for that long before the counted
+        messages, unmeasured: what a server does once after the subscribers connected (a runtime's
+        collection of the connections' objects) is then not in the figures.
         """;
 
     public int Subscribers { get; private set; } = 1000;
@@ -39,6 +41,7 @@ internal sealed class FanoutOptions
     public bool HonourRetry { get; private set; }
     public double DrainSeconds { get; private set; } = 10;
     public double IdleSeconds { get; private set; } = 5;
+    public double WarmupSeconds { get; private set; }
     public string RunId { get; private set; } = Guid.NewGuid().ToString("N")[..8];
     public string? Label { get; private set; }
 
@@ -70,6 +73,7 @@ internal sealed class FanoutOptions
                 case "--honour-retry": options.HonourRetry = bool.Parse(value); break;
                 case "--drain-seconds": options.DrainSeconds = Number(); break;
                 case "--idle-seconds": options.IdleSeconds = Number(); break;
+                case "--warmup-seconds": options.WarmupSeconds = Number(); break;
                 case "--run-id": options.RunId = value; break;
                 case "--label": options.Label = value; break;
                 default: return null;
@@ -77,7 +81,7 @@ internal sealed class FanoutOptions
         }
         if (options.Target is not ("grainstream" or "nchan") || options.Urls.Length == 0) return null;
         if (options.FaultSignal is not ("KILL" or "STOP" or "TERM")) return null;
-        if (options.Subscribers < 1 || options.Topics < 1 || options.Topics > options.Subscribers || options.Messages < 0 || options.Rate <= 0) return null;
+        if (options.Subscribers < 1 || options.Topics < 1 || options.Topics > options.Subscribers || options.Messages < 0 || options.Rate <= 0 || options.WarmupSeconds < 0) return null;
         return options;
     }
 }

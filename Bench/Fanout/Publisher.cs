@@ -31,58 +31,83 @@ internal static class Publisher
             using var response = await http.SendAsync(request);
         }));
 
+        // Warm-up posts (text without the benchmark marker, so subscribers ignore them) at the same
+        // rate and from the same publishers; failures do not matter here.
+        await PostPacedAsync(options, (int)Math.Round(options.WarmupSeconds * options.Rate), async i =>
+        {
+            using var request = targets[i / topics.Length % targets.Length].Publish(topics[i % topics.Length], "warmup");
+            try
+            {
+                using var response = await http.SendAsync(request);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+        });
+
         var accepted = topics.Select(_ => new HashSet<int>()).ToArray();
         var errors = 0L;
         var lastError = 0L;
-        var next = -1;
         var latency = new LatencyHistogram();
-        using var pacer = new Pacer(options.Rate);
         var start = Stopwatch.GetTimestamp();
         started?.Invoke(start);
 
-        async Task PublishAsync()
+        async Task PublishAsync(int i)
+        {
+            var topic = i % topics.Length;
+            var posted = Stopwatch.GetTimestamp();
+            var target = targets[i / topics.Length % targets.Length];
+            using var request = target.Publish(topics[topic], BenchMessageText.Format(i / topics.Length, posted));
+            var failed = false;
+            try
+            {
+                using var response = await http.SendAsync(request);
+                if (response.IsSuccessStatusCode)
+                {
+                    lock (accepted[topic]) accepted[topic].Add(i / topics.Length);
+                }
+                else
+                {
+                    failed = true;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                failed = true;
+            }
+            if (failed)
+            {
+                Interlocked.Increment(ref errors);
+                long seen;
+                while ((seen = Interlocked.Read(ref lastError)) < posted && Interlocked.CompareExchange(ref lastError, posted, seen) != seen) { }
+            }
+            latency.RecordSince(posted);
+        }
+
+        await PostPacedAsync(options, options.Messages, PublishAsync);
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var published = accepted.Sum(a => (long)a.Count);
+        return new PublishResult(start, published, errors, published / seconds,
+            LatencyHistogram.QuantileMicros(latency.Snapshot(), 0.99) / 1000, accepted, Interlocked.Read(ref lastError));
+    }
+
+    /// <summary>Runs <paramref name="post"/> for 0 to <paramref name="count"/> - 1 at the offered rate,
+    /// from <see cref="FanoutOptions.Publishers"/> concurrent publishers.</summary>
+    private static async Task PostPacedAsync(FanoutOptions options, int count, Func<int, Task> post)
+    {
+        if (count <= 0) return;
+        var next = -1;
+        using var pacer = new Pacer(options.Rate);
+        await Task.WhenAll(Enumerable.Range(0, options.Publishers).Select(_ => Task.Run(async () =>
         {
             var waiter = new Pacer.Waiter();
             while (true)
             {
                 var i = Interlocked.Increment(ref next);
-                if (i >= options.Messages) return;
+                if (i >= count) return;
                 await pacer.WaitAsync(waiter);
-                var topic = i % topics.Length;
-                var posted = Stopwatch.GetTimestamp();
-                var target = targets[i / topics.Length % targets.Length];
-                using var request = target.Publish(topics[topic], BenchMessageText.Format(i / topics.Length, posted));
-                var failed = false;
-                try
-                {
-                    using var response = await http.SendAsync(request);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        lock (accepted[topic]) accepted[topic].Add(i / topics.Length);
-                    }
-                    else
-                    {
-                        failed = true;
-                    }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    failed = true;
-                }
-                if (failed)
-                {
-                    Interlocked.Increment(ref errors);
-                    long seen;
-                    while ((seen = Interlocked.Read(ref lastError)) < posted && Interlocked.CompareExchange(ref lastError, posted, seen) != seen) { }
-                }
-                latency.RecordSince(posted);
+                await post(i);
             }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, options.Publishers).Select(_ => Task.Run(PublishAsync)));
-        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var published = accepted.Sum(a => (long)a.Count);
-        return new PublishResult(start, published, errors, published / seconds,
-            LatencyHistogram.QuantileMicros(latency.Snapshot(), 0.99) / 1000, accepted, Interlocked.Read(ref lastError));
+        })));
     }
 }
