@@ -35,7 +35,7 @@ public static class SqliteSiloBuilderExtensions
         services.TryAddSingleton<EventPayloadSerializer>();
 
         // The container disposes it at shutdown: the writer finishes its group and the connections close.
-        services.TryAddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value));
+        services.TryAddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value, sp.GetService<TimeProvider>()));
 
         ProviderRegistration.Add(services, StorageName,
             sp => new SqliteGrainStorage(

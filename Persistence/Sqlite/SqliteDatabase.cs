@@ -35,6 +35,8 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
     private readonly int _busyTimeoutMilliseconds;
     private readonly string _synchronous;
     private readonly long _walSizeLimit;
+    private readonly TimeSpan? _syncInterval;
+    private readonly TimeProvider _time;
     private readonly bool _createDirectory;
     private int _idleReaderCount;
     private SqliteWriter? _writer;
@@ -42,13 +44,18 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
     private volatile bool _disposed;
 
     /// <summary>Prepares to use the database described by <paramref name="options"/>; nothing is
-    /// opened until the first call (or <see cref="EnsureCreatedAsync"/>).</summary>
-    public SqliteDatabase(SqliteStorageOptions options)
+    /// opened until the first call (or <see cref="EnsureCreatedAsync"/>). <paramref name="time"/>
+    /// runs the WAL's periodic sync in <see cref="SqliteSynchronousMode.Normal"/> mode (default: the system clock).</summary>
+    public SqliteDatabase(SqliteStorageOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BusyTimeout, TimeSpan.Zero, "options.BusyTimeout");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WalSizeLimit, 1, "options.WalSizeLimit");
+        if (options.SyncInterval <= TimeSpan.Zero || options.SyncInterval == Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException("options.SyncInterval", options.SyncInterval, "SyncInterval must be positive and finite.");
+        }
         _synchronous = options.Synchronous switch
         {
             SqliteSynchronousMode.Full => "FULL",
@@ -56,6 +63,8 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
             _ => throw new ArgumentOutOfRangeException("options.Synchronous", options.Synchronous, "Synchronous must be Full or Normal."),
         };
         _walSizeLimit = options.WalSizeLimit;
+        _syncInterval = options.Synchronous == SqliteSynchronousMode.Normal ? options.SyncInterval : null;
+        _time = time ?? TimeProvider.System;
         _busyTimeoutMilliseconds = (int)Math.Min(options.BusyTimeout.TotalMilliseconds, int.MaxValue);
         _createDirectory = options.CreateDirectory;
         ConnectionString = new SqliteConnectionStringBuilder(options.ConnectionString)
@@ -75,6 +84,9 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
     /// <summary>The path of the write-ahead log file once the schema is created; null before, or
     /// when the database has no file (in memory).</summary>
     internal string? WalPath => _writer?.WalPath;
+
+    /// <summary>Commits not yet known to be on disk (<see cref="SqliteSynchronousMode.Normal"/> only; 0 otherwise).</summary>
+    internal long UnsyncedCommits => _writer?.Flusher?.Unsynced ?? 0;
 
 
     /// <summary>Creates the folder (if configured), the file and the tables unless done already.
@@ -97,7 +109,7 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
                     return (long)schema.Command(SqliteSchema.LargestEpoch).ExecuteScalar()!;
                 }), cancellationToken);
                 StreamEpochs.KeepAbove(largestEpoch);
-                _writer = new SqliteWriter(session, OpenConnection, _walSizeLimit);
+                _writer = new SqliteWriter(session, OpenConnection, _walSizeLimit, _syncInterval, _time);
             }
             catch
             {

@@ -54,6 +54,7 @@ internal sealed class SqliteWriter : IDisposable
     private readonly WaitCallback _continueOnPool;
     private readonly string? _walPath;
     private readonly long _walSizeLimit;
+    private readonly SqliteWalFlusher? _flusher;
     private long _nextRestartAttempt;
     private SqliteSession? _checkpointer;
     private int _writing;
@@ -63,8 +64,10 @@ internal sealed class SqliteWriter : IDisposable
 
     /// <summary>Writes through <paramref name="session"/>; background checkpoints open their connection
     /// with <paramref name="openConnection"/>. The WAL is checkpointed completely whenever it grows past
-    /// <paramref name="walSizeLimit"/> bytes.</summary>
-    public SqliteWriter(SqliteSession session, Func<SqliteConnection> openConnection, long walSizeLimit)
+    /// <paramref name="walSizeLimit"/> bytes. With a <paramref name="syncInterval"/> (for a session that
+    /// does not sync its commits, <c>synchronous=NORMAL</c>) the WAL is synced that long after a commit at
+    /// the latest (see <see cref="SqliteWalFlusher"/>), on <paramref name="time"/>'s timers.</summary>
+    public SqliteWriter(SqliteSession session, Func<SqliteConnection> openConnection, long walSizeLimit, TimeSpan? syncInterval = null, TimeProvider? time = null)
     {
         _session = session;
         _openConnection = openConnection;
@@ -74,10 +77,14 @@ internal sealed class SqliteWriter : IDisposable
         // The WAL sits next to the database as <file>-wal; an in-memory or temporary database has no file.
         var file = raw.sqlite3_db_filename(session.Connection.Handle, "main").utf8_to_string();
         _walPath = string.IsNullOrEmpty(file) ? null : file + "-wal";
+        if (syncInterval is { } interval && _walPath is not null) _flusher = new SqliteWalFlusher(_walPath, interval, time ?? TimeProvider.System);
     }
 
     /// <summary>The WAL file's path, or null when the database has no file.</summary>
     public string? WalPath => _walPath;
+
+    /// <summary>The WAL's periodic sync when commits are not synced one by one; otherwise null.</summary>
+    public SqliteWalFlusher? Flusher => _flusher;
 
     /// <summary>Runs <paramref name="work"/> in a write transaction, after every write queued before
     /// it, possibly together with others; the result is its return value, or its exception.</summary>
@@ -136,6 +143,7 @@ internal sealed class SqliteWriter : IDisposable
         try
         {
             SqliteBusy.Retry(() => InTransaction(_session, _group, RunGroupBody), CancellationToken.None);
+            _flusher?.Committed();
             foreach (var request in _group) request.Complete();
         }
         catch (Exception exception)
@@ -293,6 +301,7 @@ internal sealed class SqliteWriter : IDisposable
         spinner.Reset();
         while (Interlocked.CompareExchange(ref _checkpointing, 1, 0) != 0) spinner.SpinOnce();
         _checkpointer?.Dispose();
+        _flusher?.Dispose();
     }
 
     private abstract class WriteRequest

@@ -1,6 +1,7 @@
 using GrainStream.Persistence.Sqlite;
 using GrainStream.Streams;
 using GrainStream.Tests.Persistence.Specifications;
+using GrainStream.Tests.Support;
 using Orleans;
 using Orleans.Runtime;
 using Xunit;
@@ -22,6 +23,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Equal(SqliteSynchronousMode.Full, options.Synchronous);
         Assert.Equal(TimeSpan.FromSeconds(5), options.BusyTimeout);
         Assert.Equal(64L * 1024 * 1024, options.WalSizeLimit);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), options.SyncInterval);
         Assert.True(options.CreateDirectory);
     }
 
@@ -72,6 +74,45 @@ public sealed class SqliteDatabaseTests : IDisposable
 
         Assert.Equal(1L, Pragma(connection, "synchronous")); // NORMAL
         Assert.Equal(1024L * 1024, Pragma(connection, "journal_size_limit"));
+    }
+
+    [Fact]
+    public async Task In_normal_mode_an_acknowledged_write_is_synced_within_the_sync_interval()
+    {
+        var clock = new ManualClock();
+        using var database = new SqliteDatabase(_file.Options(options =>
+        {
+            options.Synchronous = SqliteSynchronousMode.Normal;
+            options.SyncInterval = TimeSpan.FromMilliseconds(200);
+        }), clock);
+        await database.EnsureCreatedAsync();
+
+        await database.ProbeWriteAsync();
+        await database.ProbeWriteAsync();
+        Assert.Equal(2L, database.UnsyncedCommits);
+
+        clock.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.Equal(2L, database.UnsyncedCommits);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0L, database.UnsyncedCommits);
+
+        // The next write starts the interval again.
+        await database.ProbeWriteAsync();
+        Assert.Equal(1L, database.UnsyncedCommits);
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(0L, database.UnsyncedCommits);
+    }
+
+    [Fact]
+    public async Task In_full_mode_no_commit_waits_for_a_later_sync()
+    {
+        var clock = new ManualClock();
+        using var database = new SqliteDatabase(_file.Options(), clock);
+        await database.EnsureCreatedAsync();
+
+        await database.ProbeWriteAsync();
+
+        Assert.Equal(0L, database.UnsyncedCommits);
     }
 
     [Fact]
@@ -226,6 +267,7 @@ public sealed class SqliteDatabaseTests : IDisposable
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteDatabase(new SqliteStorageOptions { BusyTimeout = TimeSpan.FromSeconds(-1) }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteDatabase(new SqliteStorageOptions { WalSizeLimit = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteDatabase(new SqliteStorageOptions { SyncInterval = TimeSpan.Zero }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteDatabase(new SqliteStorageOptions { Synchronous = (SqliteSynchronousMode)7 }));
     }
 
