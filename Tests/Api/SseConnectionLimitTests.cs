@@ -40,6 +40,37 @@ public sealed class SseConnectionLimitTests
     }
 
     [Fact]
+    public async Task Behind_a_proxy_with_forwarded_headers_enabled_each_forwarded_client_has_its_own_share()
+    {
+        // ASP.NET Core's own switch (ASPNETCORE_FORWARDEDHEADERS_ENABLED): without it every client of
+        // a reverse proxy would be the proxy's address, sharing one limit.
+        await using var host = await ApiHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sse:MaxConnectionsPerClient"] = "1",
+            ["ForwardedHeaders_Enabled"] = "true",
+        });
+        var limiter = host.Services.GetRequiredService<SseClientLimiter>();
+        using var alice = ForwardedFor(host, "203.0.113.7");
+        using var bob = ForwardedFor(host, "203.0.113.8");
+
+        await using var first = await SseClient.OpenAsync(alice, "/api/stocks/ACME/events");
+        await using var other = await SseClient.OpenAsync(bob, "/api/stocks/ACME/events");
+
+        Assert.Equal(1, limiter.OpenBy("203.0.113.7"));
+        Assert.Equal(1, limiter.OpenBy("203.0.113.8"));
+        Assert.Equal(0, limiter.OpenBy("127.0.0.1"));
+        using var refused = await SseClient.SendAsync(alice, "/api/stocks/ACME/events");
+        await ApiHost.ReadProblem(refused, 429);
+    }
+
+    private static HttpClient ForwardedFor(ApiHost host, string address)
+    {
+        var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", address);
+        return client;
+    }
+
+    [Fact]
     public async Task Answers_that_are_not_streams_release_their_slot_at_once()
     {
         await using var host = await ApiHost.StartAsync(new Dictionary<string, string?> { ["Sse:MaxConnectionsPerClient"] = "1" });
