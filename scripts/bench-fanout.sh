@@ -113,7 +113,9 @@ for scenario in "${scenarios[@]}"; do
     # shellcheck disable=SC2046
     line=$(bench --target "$target" --url "$url" --server-pid "$server_pid" --label "$scenario" $(args_of "$scenario") | tail -1)
     echo "$line" >&2
-    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["run"]=sys.argv[2]; print(json.dumps(r))' "$line" "$run_started" >>"$results"
+    # GrainStream's runs say which SQLite synchronous mode they ran with.
+    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["run"]=sys.argv[2]; r.update({"sqliteSynchronous": sys.argv[3]} if r["target"] == "grainstream" else {}); print(json.dumps(r))' \
+      "$line" "$run_started" "${FANOUT_SQLITE_SYNCHRONOUS:-Full}" >>"$results"
     stop_server
   done
 done
