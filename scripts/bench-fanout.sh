@@ -58,8 +58,8 @@ stop_server() {
 trap stop_server EXIT
 
 # (c) posts for 2 s at its rate before the counted messages, for both servers: it measures the
-# steady state, and GrainStream's collections of the 5,000 new connections' objects (gen1 pauses of
-# 40-60 ms) otherwise land in the first second of the counted posts (docs/benchmarks.md).
+# steady state rather than the first seconds after 5,000 connections opened (GrainStream's
+# collections of their objects, gen1 pauses of 40-60 ms, and nchan's own start-up tail; docs/benchmarks.md).
 args_of() {
   case $1 in
     a)       echo "--subscribers 1000 --topics 1 --rate 200 --messages 3000" ;;

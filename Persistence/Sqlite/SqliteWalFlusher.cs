@@ -33,9 +33,6 @@ internal sealed class SqliteWalFlusher : IDisposable
     /// <summary>Commits acknowledged but not yet known to be on disk.</summary>
     public long Unsynced => Interlocked.Read(ref _committed) - Interlocked.Read(ref _synced);
 
-    /// <summary>Syncs that failed (the next commit schedules another).</summary>
-    public long Failures { get; private set; }
-
     /// <summary>A commit finished: the WAL is synced within the interval.</summary>
     public void Committed()
     {
@@ -60,7 +57,7 @@ internal sealed class SqliteWalFlusher : IDisposable
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
-                Failures++;
+                // The file could not be opened or synced: reopen it next time.
                 _wal?.Dispose();
                 _wal = null;
             }
