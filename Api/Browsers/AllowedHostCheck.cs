@@ -1,5 +1,4 @@
 using GrainStream.Api.Errors;
-using Microsoft.Extensions.Primitives;
 
 namespace GrainStream.Api.Browsers;
 
@@ -19,20 +18,4 @@ internal sealed class AllowedHostCheck(RequestDelegate next, AllowedHosts hosts,
         if (host.Length == 0 || HostString.MatchesAny(host, patterns)) return next(context);
         return problems.RefuseAsync(context, StatusCodes.Status400BadRequest, "Host not allowed", $"This server does not serve the host '{host}' (AllowedHosts).");
     }
-}
-
-/// <summary>The hosts of the <c>AllowedHosts</c> setting (semicolon-separated, as ASP.NET Core reads
-/// it); <see cref="Patterns"/> is null when any host is allowed (unset, empty or <c>*</c>).</summary>
-internal sealed class AllowedHosts
-{
-    /// <summary>The configuration key, ASP.NET Core's own.</summary>
-    public const string Key = "AllowedHosts";
-
-    public AllowedHosts(IConfiguration configuration)
-    {
-        var patterns = (configuration[Key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Patterns = patterns.Length == 0 || patterns.Contains("*") ? null : [.. patterns.Select(p => new StringSegment(p))];
-    }
-
-    public IList<StringSegment>? Patterns { get; }
 }
