@@ -160,7 +160,7 @@ internal sealed class SqliteWriter : IDisposable
     private bool WalIsOverLimit()
     {
         if (_walPath is null || Stopwatch.GetTimestamp() < _nextRestartAttempt) return false;
-        // A stat, no file handle: opening and closing the file here would drop SQLite's POSIX locks.
+        // A stat: no handle to open and close after every group.
         var wal = new FileInfo(_walPath);
         return wal.Exists && wal.Length > _walSizeLimit;
     }
