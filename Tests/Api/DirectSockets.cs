@@ -72,6 +72,15 @@ internal static class DirectSockets
         return received.ToArray();
     }
 
+    /// <summary>Sends <paramref name="bytes"/> on the non-blocking <paramref name="socket"/> once it has room
+    /// for them (within a bound): bytes handed to the kernel may still fill its send buffer while the
+    /// peer reads, and a send then fails with "would block" instead of queueing behind them.</summary>
+    public static int SendWhenWritable(Socket socket, ReadOnlySpan<byte> bytes)
+    {
+        Assert.True(socket.Poll(Bound, SelectMode.SelectWrite), $"The socket had no room to send within {Bound}.");
+        return socket.Send(bytes);
+    }
+
     /// <summary><paramref name="pipe"/> as a connection's pipe pair (its reader the input, its writer the output).</summary>
     public static IDuplexPipe Duplex(Pipe pipe) => new PipePair(pipe.Reader, pipe.Writer);
 
