@@ -62,13 +62,14 @@ internal static class Harness
     }
 
     /// <summary>Measures at full speed (closed loop), then paced at a fraction of the rate reached
-    /// and at half of <paramref name="targetRate"/>; with <c>--rate</c>, only paced at that rate.</summary>
+    /// and at half of <paramref name="targetRate"/>; with <c>--rate</c>, only paced at that rate, with
+    /// the full-speed run's warm-up and duration (it is then the process's first run).</summary>
     public static async Task<JsonObject> MaxAndHalfRateAsync(string name, string rateName, double targetRate, Func<BenchRun, Task> startLoad, BenchOptions options, JsonObject? details = null)
     {
         JsonObject json;
         if (options.Rate is { } fixedRate)
         {
-            json = new JsonObject { ["fixedRate"] = await PacedAsync("fixed", fixedRate) };
+            json = new JsonObject { ["fixedRate"] = await PacedAsync("fixed", fixedRate, options.WarmupSeconds, options.DurationSeconds) };
         }
         else
         {
@@ -76,15 +77,15 @@ internal static class Harness
             var max = await MeasureAsync(startLoad, pacer: null, options.WarmupSeconds, options.DurationSeconds);
             Console.WriteLine($"  {"max",-11}{max}");
             json = max.ToJson(rateName);
-            json["halfRate"] = await PacedAsync("half", max.PerSecond * options.HalfFraction);
-            if (options.HalfTarget) json["halfTargetRate"] = await PacedAsync("halfTarget", targetRate / 2);
+            json["halfRate"] = await PacedAsync("half", max.PerSecond * options.HalfFraction, options.HalfWarmupSeconds, options.HalfDurationSeconds);
+            if (options.HalfTarget) json["halfTargetRate"] = await PacedAsync("halfTarget", targetRate / 2, options.HalfWarmupSeconds, options.HalfDurationSeconds);
         }
         if (details is not null) json["setup"] = details;
         return json;
 
-        async Task<JsonObject> PacedAsync(string label, double rate)
+        async Task<JsonObject> PacedAsync(string label, double rate, double warmupSeconds, double durationSeconds)
         {
-            var paced = await MeasureAsync(startLoad, new Pacer(rate), options.HalfWarmupSeconds, options.HalfDurationSeconds);
+            var paced = await MeasureAsync(startLoad, new Pacer(rate), warmupSeconds, durationSeconds);
             Console.WriteLine($"  {label,-11}{paced}  (paced at {rate:N0}/s)");
             var result = paced.ToJson(rateName);
             result["targetPerSec"] = Math.Round(rate);
