@@ -21,7 +21,7 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
             // The client is gone; there is nobody to answer.
             return true;
         }
-        exception = Unwrap(exception);
+        exception = Cause(exception);
         var (status, title) = Map(exception);
         // A 503 is the cluster failing over or busy, which clients ride out: a warning. Anything else
         // from 500 up is a fault of ours.
@@ -45,18 +45,23 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Body binding reports a body that turned out too large (chunked, so Kestrel found out
-    /// while reading) as a generic 400 wrapping Kestrel's 413; the client deserves the 413.</summary>
-    private static Exception Unwrap(Exception exception)
+    /// <summary>The exception the answer is about, under the wrappers that say nothing of their own:
+    /// its type decides the status and its message is the detail.</summary>
+    internal static Exception Cause(Exception exception)
     {
+        // Body binding reports a body that turned out too large (chunked, so Kestrel found out while
+        // reading) as a generic 400 wrapping Kestrel's 413; the client deserves the 413.
         for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
         {
             if (inner is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }) return inner;
         }
+        // Orleans wraps what a storage provider throws (a fenced write, the database unavailable) in a
+        // plain OrleansException.
+        while (exception.GetType() == typeof(OrleansException) && exception.InnerException is { } cause) exception = cause;
         return exception;
     }
 
-    /// <summary>The status and title for an exception.</summary>
+    /// <summary>The status and title for an exception (a <see cref="Cause"/>).</summary>
     internal static (int Status, string Title) Map(Exception exception) => exception switch
     {
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode switch
@@ -84,9 +89,6 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         GrainStream.Persistence.Postgres.SiloFencedException or StreamPositionConflictException or EventLogConflictException
             => (StatusCodes.Status503ServiceUnavailable, "The cluster is failing over"),
         Npgsql.NpgsqlException => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable"),
-        // Orleans wraps what a storage provider throws (a fenced write, the database unavailable) in a
-        // plain OrleansException: the cause decides.
-        OrleansException { InnerException: { } cause } when exception.GetType() == typeof(OrleansException) => Map(cause),
         // An exception type the caller's process cannot load travels as its type name.
         Orleans.Serialization.UnavailableExceptionFallbackException remote => MapRemote(remote.ExceptionType ?? ""),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error"),

@@ -36,6 +36,17 @@ public sealed class FailoverErrorTests
 
         Assert.IsType(error.GetType(), received);
         Assert.Equal(error.Message, received.Message);
-        Assert.Equal(StatusCodes.Status503ServiceUnavailable, ProblemMapping.Map(received).Status);
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, ProblemMapping.Map(ProblemMapping.Cause(received)).Status);
+    }
+
+    [Fact]
+    public void A_storage_error_wrapped_by_Orleans_is_answered_with_its_cause()
+    {
+        var fenced = new SiloFencedException("The cluster declared this silo dead.", new InvalidOperationException("GS001"));
+
+        var cause = ProblemMapping.Cause(new OrleansException("Error from storage provider during WriteStateAsync", fenced));
+
+        Assert.Same(fenced, cause);
+        Assert.Equal(StatusCodes.Status500InternalServerError, ProblemMapping.Map(new OrleansException("no cause")).Status);
     }
 }
