@@ -17,8 +17,7 @@ internal static class TokenExpiry
     public static ITimer? EndStreamAtExpiry(SseConnection connection, IServiceProvider services, int retryMilliseconds)
     {
         var http = connection.Context;
-        if (http.User.Identity?.IsAuthenticated != true
-            || http.User.FindFirst("exp")?.Value is not { } exp
+        if (SignedInUser.Of(http)?.FindFirst("exp")?.Value is not { } exp
             || !long.TryParse(exp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
         {
             return null;

@@ -14,7 +14,7 @@ internal static class ClientKey
     public static string Of(HttpContext context)
     {
         // A subject may share an address with others (NAT) or move between addresses: it is the client.
-        if (context.User.Identity?.IsAuthenticated == true && Auth.TopicClaims.SubjectOf(context.User) is { } subject) return "sub:" + subject;
+        if (Auth.SignedInUser.Of(context) is { } user && Auth.TopicClaims.SubjectOf(user) is { } subject) return "sub:" + subject;
         var address = context.Connection.RemoteIpAddress;
         if (address is null) return "unknown";
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
