@@ -52,10 +52,8 @@ public sealed class SqliteDatabase : IDisposable, IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BusyTimeout, TimeSpan.Zero, "options.BusyTimeout");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WalSizeLimit, 1, "options.WalSizeLimit");
-        if (options.SyncInterval <= TimeSpan.Zero || options.SyncInterval == Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException("options.SyncInterval", options.SyncInterval, "SyncInterval must be positive and finite.");
-        }
+        // Timeout.InfiniteTimeSpan (-1 ms) is refused with the other non-positive intervals.
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.SyncInterval, TimeSpan.Zero, "options.SyncInterval");
         _synchronous = options.Synchronous switch
         {
             SqliteSynchronousMode.Full => "FULL",

@@ -37,6 +37,12 @@ internal sealed class SqliteWalFlusher : IDisposable
     public void Committed()
     {
         Interlocked.Increment(ref _committed);
+        Schedule();
+    }
+
+    /// <summary>Starts the interval unless a sync is already due.</summary>
+    private void Schedule()
+    {
         if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0) _timer.Change(_interval, Timeout.InfiniteTimeSpan);
     }
 
@@ -63,7 +69,7 @@ internal sealed class SqliteWalFlusher : IDisposable
             }
         }
         // Not synced: try again after another interval.
-        if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0) _timer.Change(_interval, Timeout.InfiniteTimeSpan);
+        Schedule();
     }
 
     /// <summary>Stops syncing and closes the handle; call once SQLite's connections are closed.</summary>
