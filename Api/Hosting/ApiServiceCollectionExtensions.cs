@@ -27,6 +27,7 @@ public static class ApiServiceCollectionExtensions
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
         services.Configure<SseOptions>(configuration.GetSection(SseOptions.Section));
         services.TryAddKeyedSingleton(PlatformClock.Key, TimeProvider.System);
+        builder.Logging.CaptureScopesOnlyWhenShown(configuration);
 
         services.ConfigureHttpJsonOptions(o =>
         {
