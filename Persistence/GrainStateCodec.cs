@@ -4,6 +4,7 @@ using GrainStream.Streams;
 using Orleans;
 using Orleans.Runtime;
 using Orleans.Serialization.Serializers;
+using Orleans.Storage;
 
 namespace GrainStream.Persistence;
 
@@ -55,6 +56,14 @@ internal sealed class GrainStateCodec(EventPayloadSerializer serializer, IActiva
         ArgumentNullException.ThrowIfNull(grainState);
         if (grainId.IsDefault) throw new ArgumentException("The grain id is the default (empty) value.", nameof(grainId));
     }
+
+    /// <summary>The refusal of an <paramref name="operation"/> ("write", "clear") whose expected etag is
+    /// not the stored one: another writer changed the state, and the grain must read it again.</summary>
+    public static InconsistentStateException Conflict(string operation, string stateName, GrainId grainId, string? storedEtag, string? expectedEtag)
+        => new(
+            $"Cannot {operation} state '{stateName}' of grain {grainId}: storage holds version {storedEtag ?? "(none)"} but the {operation} expected version {expectedEtag ?? "(none)"}. Another writer changed it; read the state again.",
+            storedEtag,
+            expectedEtag);
 
     private JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)_json.GetTypeInfo(typeof(T));
 }

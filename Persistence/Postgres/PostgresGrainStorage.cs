@@ -156,13 +156,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
         => long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : 0;
 
     private static InconsistentStateException Inconsistent(string operation, string stateName, GrainId grainId, long? storedVersion, string? expectedEtag)
-    {
-        var storedEtag = storedVersion is { } version ? Etag(version) : null;
-        return new InconsistentStateException(
-            $"Cannot {operation} state '{stateName}' of grain {grainId}: storage holds version {storedEtag ?? "(none)"} but the {operation} expected version {expectedEtag ?? "(none)"}. Another writer changed it; read the state again.",
-            storedEtag,
-            expectedEtag);
-    }
+        => GrainStateCodec.Conflict(operation, stateName, grainId, storedVersion is { } version ? Etag(version) : null, expectedEtag);
 
     private static NpgsqlBatchCommand Keyed(string sql, string stateName, GrainId grainId, params ReadOnlySpan<object> more)
         => PostgresCommands.Statement(sql, [grainId.Type.ToString()!, grainId.Key.ToString()!, stateName, .. more]);

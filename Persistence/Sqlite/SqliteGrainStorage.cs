@@ -120,15 +120,9 @@ public sealed class SqliteGrainStorage : IGrainStorage
         _codec.Reset(grainState);
     }
 
+    // Reads the stored etag in the same transaction as the failed check, so the message names the version that made it fail.
     private static InconsistentStateException Inconsistent(string operation, SqliteSession session, string stateName, GrainId grainId, string? expectedEtag)
-    {
-        // Read in the same transaction as the failed check, so the message names the version that made it fail.
-        var storedEtag = StoredEtag(session, stateName, grainId);
-        return new InconsistentStateException(
-            $"Cannot {operation} state '{stateName}' of grain {grainId}: storage holds version {storedEtag ?? "(none)"} but the {operation} expected version {expectedEtag ?? "(none)"}. Another writer changed it; read the state again.",
-            storedEtag,
-            expectedEtag);
-    }
+        => GrainStateCodec.Conflict(operation, stateName, grainId, StoredEtag(session, stateName, grainId), expectedEtag);
 
     private static string? StoredEtag(SqliteSession session, string stateName, GrainId grainId)
         => (string?)Keyed(session.Command(SelectEtag), stateName, grainId).ExecuteScalar();
