@@ -7,18 +7,23 @@ using OpenTelemetry.Metrics;
 namespace GrainStream.Silo;
 
 /// <summary>The metrics a GrainStream process exports in Prometheus' text format (served by
-/// <c>MapPrometheusScrapingEndpoint</c>): Orleans' meter and GrainStream's.</summary>
+/// <c>MapPrometheusScrapingEndpoint</c>): Orleans' meter, the .NET runtime's and GrainStream's.</summary>
 public static class MetricsHostingExtensions
 {
     /// <summary>The name of Orleans' own meter (silo and client instruments).</summary>
     public const string OrleansMeterName = "Microsoft.Orleans";
 
+    /// <summary>The .NET runtime's own meter: collections and pause time of the garbage collector,
+    /// heap sizes, the thread pool's threads and queue, lock contention, CPU time, working set.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     /// <summary>The label sets each metric stream keeps (OpenTelemetry's cardinality limit); further
     /// ones are counted under OpenTelemetry's overflow label set.</summary>
     public const int MetricPointsPerStream = 500;
 
-    /// <summary>Collects Orleans' meter and GrainStream's (<see cref="GrainStreamMeter.Name"/>) for
-    /// the Prometheus exporter; <paramref name="configure"/> adds more (the API adds ASP.NET Core's).</summary>
+    /// <summary>Collects Orleans' meter, the runtime's (<see cref="RuntimeMeterName"/>) and
+    /// GrainStream's (<see cref="GrainStreamMeter.Name"/>) for the Prometheus exporter;
+    /// <paramref name="configure"/> adds more (the API adds ASP.NET Core's).</summary>
     public static IHostApplicationBuilder AddGrainStreamMetrics(this IHostApplicationBuilder builder, Action<MeterProviderBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -27,7 +32,7 @@ public static class MetricsHostingExtensions
             // OpenTelemetry allocates each metric stream's points up front (2,000 by default, ~144 KB);
             // the largest here (HTTP requests by route and status) has a few hundred. Measured: an
             // idle embedded server's resident memory went from 227 to 215 MB.
-            metrics.AddMeter(OrleansMeterName).AddPrometheusExporter()
+            metrics.AddMeter(OrleansMeterName, RuntimeMeterName).AddPrometheusExporter()
                 .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = MetricPointsPerStream });
             configure?.Invoke(metrics);
         });

@@ -42,6 +42,20 @@ public sealed class ObservabilityTests(ApiFixture fixture) : IClassFixture<ApiFi
     }
 
     [Fact]
+    public async Task Metrics_include_the_runtime_collector_and_thread_pool()
+    {
+        var scrape = await PrometheusText.ScrapeAsync(Host.Client);
+
+        foreach (var generation in new[] { "gen0", "gen1", "gen2" })
+        {
+            Assert.Contains(scrape.Samples("dotnet_gc_collections_total"), sample => sample.Contains($"gc_heap_generation=\"{generation}\"", StringComparison.Ordinal));
+        }
+        Assert.NotNull(scrape.Value("dotnet_gc_pause_time_seconds_total"));
+        Assert.NotNull(scrape.Value("dotnet_thread_pool_queue_length"));
+        Assert.True(scrape.Value("dotnet_thread_pool_thread_count") >= 1, scrape.Text);
+    }
+
+    [Fact]
     public async Task The_open_connections_gauge_counts_a_client_while_it_is_connected_and_returns_when_it_leaves()
     {
         // The gauge is this host's (its meter is scoped to the host), so it must equal the streams the
