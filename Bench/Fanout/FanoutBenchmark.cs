@@ -76,12 +76,17 @@ internal static class FanoutBenchmark
 
         var serverCpuBefore = 0.0;
         var clientCpuBefore = TimeSpan.Zero;
+        var clientCollectorBefore = CollectorCounters.OfThisProcess();
         var fault = options.FaultPid is { } faultPid ? new Fault(faultPid, options.FaultSignal, TimeSpan.FromSeconds(options.FaultAfterSeconds)) : null;
-        // Measured from the first counted post (after any warm-up).
-        var publishing = await Publisher.RunAsync(targets, topics, options, started =>
+        // Measured from the first counted post (after any warm-up). A GrainStream node's collector
+        // counters (its /metrics) are read just before; nchan has no collector.
+        CollectorCounters? collectorBefore = null;
+        Func<Task>? readCollector = target.Name == "grainstream" ? async () => collectorBefore = await CollectorCounters.ReadAsync(options.Urls) : null;
+        var publishing = await Publisher.RunAsync(targets, topics, options, readCollector, started =>
         {
             serverCpuBefore = server?.CpuSeconds() ?? 0;
             clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            clientCollectorBefore = CollectorCounters.OfThisProcess();
             slow.Start(started);
             fault?.Arm(started);
         });
@@ -106,6 +111,8 @@ internal static class FanoutBenchmark
         }
         var serverCpu = (server?.CpuSeconds() ?? 0) - serverCpuBefore;
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
+        var clientCollector = CollectorCounters.OfThisProcess().Since(clientCollectorBefore);
+        var collectorAfter = collectorBefore is null ? null : await CollectorCounters.ReadAsync(options.Urls);
         closeAll.Dispose();
 
         var seconds = Stopwatch.GetElapsedTime(publishing.StartTimestamp, lastDelivery).TotalSeconds;
@@ -144,7 +151,9 @@ internal static class FanoutBenchmark
                 ["rssPerConnectionKB"] = Math.Round((server.ResidentKiB() - residentBefore) * 1024.0 / 1000 / subscribers.Length, 2),
             };
         }
-        result["client"] = new JsonObject { ["cpuSeconds"] = Math.Round(clientCpu, 2) };
+        // Collections and pause time from the first counted post until everything was delivered.
+        if (collectorBefore is not null && collectorAfter is not null) result["collector"] = collectorAfter.Since(collectorBefore);
+        result["client"] = new JsonObject { ["cpuSeconds"] = Math.Round(clientCpu, 2), ["collector"] = clientCollector };
         if (fault is not null) result["fault"] = fault.Describe(publishing.LastErrorTimestamp, subscribers.Max(s => s.LastLateReceiptTimestamp), options.LateMilliseconds);
         return result;
     }

@@ -13,8 +13,9 @@ internal sealed record PublishResult(long StartTimestamp, long Published, long E
 /// publishers: a server that stalls its publishers shows up as a publish rate below the offered one.</summary>
 internal static class Publisher
 {
-    /// <param name="started">Called when the counted posts begin (after the priming ones).</param>
-    public static async Task<PublishResult> RunAsync(FanoutTarget[] targets, string[] topics, FanoutOptions options, Action<long>? started = null)
+    /// <param name="beforeCounted">Awaited after the priming and warm-up posts, before the counted ones.</param>
+    /// <param name="started">Called when the counted posts begin.</param>
+    public static async Task<PublishResult> RunAsync(FanoutTarget[] targets, string[] topics, FanoutOptions options, Func<Task>? beforeCounted = null, Action<long>? started = null)
     {
         using var http = new HttpClient(new SocketsHttpHandler
         {
@@ -49,6 +50,7 @@ internal static class Publisher
         var errors = 0L;
         var lastError = 0L;
         var latency = new LatencyHistogram();
+        if (beforeCounted is not null) await beforeCounted();
         var start = Stopwatch.GetTimestamp();
         started?.Invoke(start);
 
