@@ -125,15 +125,16 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 rows = [r for r in rows if r.get("run") == sys.argv[2]]
 def f(v, d=0): return "–" if v is None else f"{v:,.{d}f}"
-print("| scenario | server | delivered / expected | lost | dup | deliveries/s | publish/s (offered) | p50 ms | p99 ms | max ms | cut off → resumed | server CPU µs/delivery | peak RSS MB | KB/idle conn |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| scenario | server | delivered / expected | lost | dup | deliveries/s | publish/s (offered) | p50 ms | p99 ms | max ms | cut off → resumed | server CPU µs/delivery | collections gen0/1/2, pause ms | peak RSS MB | KB/idle conn |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def gc(c): return "" if not c else f"{c['gen0']:.0f}/{c['gen1']:.0f}/{c['gen2']:.0f}, {c['pauseMs']:.0f}"
 for r in rows:
     s = r.get("server", {})
     if r["messages"] == 0:
-        print(f"| {r['scenario']} ({r['subscribers']:,} conns) | {r['target']} | | | | | | | | | | | | {f(s.get('rssPerConnectionKB'),1)} |")
+        print(f"| {r['scenario']} ({r['subscribers']:,} conns) | {r['target']} | | | | | | | | | | | | | {f(s.get('rssPerConnectionKB'),1)} |")
         continue
     l = r["latencyMs"]
-    print(f"| {r['scenario']} ({r['topics']}×{r['subscribers']//r['topics']:,}) | {r['target']} | {r['delivered']:,} / {r['expected']:,} | {r['lost']:,} | {r['duplicated']:,} | {f(r['deliveriesPerSecond'])} | {f(r['publishRate'])} ({f(r['offeredRate'])}) | {f(l['p50'],1)} | {f(l['p99'],1)} | {f(l['max'],0)} | {r['disconnects']:,} → {r['resumes']:,} | {f(s.get('cpuUsPerDelivery'),2)} | {f(s.get('peakRssMB'),0)} | |")
+    print(f"| {r['scenario']} ({r['topics']}×{r['subscribers']//r['topics']:,}) | {r['target']} | {r['delivered']:,} / {r['expected']:,} | {r['lost']:,} | {r['duplicated']:,} | {f(r['deliveriesPerSecond'])} | {f(r['publishRate'])} ({f(r['offeredRate'])}) | {f(l['p50'],1)} | {f(l['p99'],1)} | {f(l['max'],0)} | {r['disconnects']:,} → {r['resumes']:,} | {f(s.get('cpuUsPerDelivery'),2)} | {gc(r.get('collector'))} | {f(s.get('peakRssMB'),0)} | |")
 
 # A scenario run more than once: the pairs in run order, medians, and in how many pairs each was ahead.
 from statistics import median
@@ -149,5 +150,7 @@ for scenario in dict.fromkeys(r["scenario"] for r in rows if r["messages"] > 0):
         ahead = sum(o <= t for o, t in zip(ours, theirs))
         print(f"- {key} ms: median {f(median(ours),1)} / {f(median(theirs),1)}; GrainStream ahead or level in {ahead} of {len(pairs)};"
               f" pairs {', '.join(f'{f(o,1)} / {f(t,1)}' for o, t in zip(ours, theirs))}")
+    within = sum(g["latencyMs"]["p99"] <= 2 * n["latencyMs"]["p99"] for g, n in pairs)
+    print(f"- p99 within 2× of nchan's in {within} of {len(pairs)} pairs")
     print(f"- server CPU µs/delivery: median {f(median(g['server']['cpuUsPerDelivery'] for g, _ in pairs),2)} / {f(median(n['server']['cpuUsPerDelivery'] for _, n in pairs),2)}")
 PY
