@@ -66,7 +66,7 @@ public static class ApiServiceCollectionExtensions
         services.AddExceptionHandler<ProblemMapping>();
         services.AddOpenApi();
 
-        // Orleans', ASP.NET Core's and GrainStream's meters, scraped at /metrics. ASP.NET Core's own
+        // Orleans', the runtime's, ASP.NET Core's and GrainStream's meters, scraped at /metrics. ASP.NET Core's own
         // meters rather than OpenTelemetry's ASP.NET Core instrumentation: on .NET 10 that adds the
         // same meters plus a middleware whose frame every open event stream kept (~0.13 KB). All it
         // adds is an error.type tag on a 5xx answered without an exception: here only the readiness
