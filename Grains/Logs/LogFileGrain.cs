@@ -82,10 +82,11 @@ public sealed class LogFileGrain(
             position += Encoding.UTF8.GetBytes(line, buffer.AsSpan(position));
             buffer[position++] = (byte)'\n';
         }
-        // One write in append mode: it lands whole at the end even when other programs append too.
+        // One write at the end, whole or not at all. .NET's append mode writes at the end as it was
+        // when the file was opened (not O_APPEND), a moment earlier in this same call.
         await using (var stream = root.OpenForAppend(Name, _options.AllowsCreate))
         {
-            await stream.WriteAsync(buffer);
+            await WholeAppend.WriteAsync(stream, buffer);
         }
         await ReadAsync();
         return lines.Count;

@@ -58,8 +58,9 @@ public sealed class LogRoot
         return path;
     }
 
-    /// <summary>Opens the log <paramref name="name"/> for appending (each write lands at the end, also
-    /// when other programs append), creating it only when <paramref name="allowCreate"/>. The opened
+    /// <summary>Opens the log <paramref name="name"/> for appending, creating it only when
+    /// <paramref name="allowCreate"/>. Writes go to the end the file had when it was opened: .NET's
+    /// append mode is a seek, not <c>O_APPEND</c>, so write soon after opening. The opened
     /// file is checked, not just its path beforehand: a link swapped in between the check and the open
     /// is refused too.</summary>
     /// <exception cref="FileNotFoundException">The log does not exist and may not be created (HTTP 404).</exception>

@@ -1,0 +1,30 @@
+namespace GrainStream.Grains.Logs;
+
+/// <summary>Appends a block of lines to a file whole or not at all. A write the disk cannot take whole
+/// (it filled up, a quota) otherwise leaves the part that fitted, often ending in a torn line: readers
+/// would tail lines whose append was answered as failed, and a client's retry would write them twice.</summary>
+internal static class WholeAppend
+{
+    /// <summary>Writes <paramref name="bytes"/> at <paramref name="stream"/>'s position (its end); when
+    /// the write fails, cuts the file back to where the block began and rethrows.</summary>
+    public static async Task WriteAsync(Stream stream, ReadOnlyMemory<byte> bytes)
+    {
+        var start = stream.Position;
+        try
+        {
+            await stream.WriteAsync(bytes);
+        }
+        catch (IOException)
+        {
+            try
+            {
+                stream.SetLength(start);
+            }
+            catch (IOException)
+            {
+                // The file cannot even be cut (the device failed): the write's own error says more.
+            }
+            throw;
+        }
+    }
+}
