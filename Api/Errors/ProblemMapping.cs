@@ -23,9 +23,9 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
         }
         exception = Cause(exception);
         var (status, title) = Map(exception);
-        // A 503 is the cluster failing over or busy, which clients ride out: a warning. Anything else
-        // from 500 up is a fault of ours.
-        if (status == StatusCodes.Status503ServiceUnavailable) logger.LogWarning(exception, "Request {Method} {Path} answered 503 ({Title})", httpContext.Request.Method, httpContext.Request.Path, title);
+        // A 503 is the cluster failing over or busy, which clients ride out, and a 507 the operator's
+        // to fix (free space): warnings. Anything else from 500 up is a fault of ours.
+        if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status507InsufficientStorage) logger.LogWarning(exception, "Request {Method} {Path} answered {Status} ({Title})", httpContext.Request.Method, httpContext.Request.Path, status, title);
         else if (status >= 500) logger.LogError(exception, "Request {Method} {Path} failed", httpContext.Request.Method, httpContext.Request.Path);
         else logger.LogDebug(exception, "Request {Method} {Path} refused with {Status}", httpContext.Request.Method, httpContext.Request.Path, status);
 
@@ -40,7 +40,14 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
             {
                 Status = status,
                 Title = title,
-                Detail = status == StatusCodes.Status500InternalServerError ? "An unexpected error occurred." : exception.Message,
+                // ASP.NET Core knows no reference for 507 (it comes from WebDAV).
+                Type = status == StatusCodes.Status507InsufficientStorage ? "https://tools.ietf.org/html/rfc4918#section-11.5" : null,
+                Detail = status switch
+                {
+                    StatusCodes.Status500InternalServerError => "An unexpected error occurred.",
+                    StatusCodes.Status507InsufficientStorage => "The server's storage is full: nothing new can be stored until space is freed.",
+                    _ => exception.Message,
+                },
             },
         }).ConfigureAwait(false);
     }
@@ -64,6 +71,8 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
     /// <summary>The status and title for an exception (a <see cref="Cause"/>).</summary>
     internal static (int Status, string Title) Map(Exception exception) => exception switch
     {
+        // Before the types below: a full disk shows as the store's own exception (SQLite, Npgsql, IO).
+        _ when GrainStream.Persistence.StorageFull.Is(exception) => (StatusCodes.Status507InsufficientStorage, "Insufficient storage"),
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode switch
         {
             StatusCodes.Status413PayloadTooLarge => "Request body too large",

@@ -21,14 +21,16 @@ public sealed class ApiHost : IAsyncDisposable
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsDirectory;
     private readonly Action<IServiceCollection>? _services;
+    private readonly Action<IServiceCollection>? _decorate;
     private WebApplication? _app;
 
-    private ApiHost(string root, Dictionary<string, string?> settings, bool ownsDirectory, Action<IServiceCollection>? services)
+    private ApiHost(string root, Dictionary<string, string?> settings, bool ownsDirectory, Action<IServiceCollection>? services, Action<IServiceCollection>? decorate)
     {
         Root = root;
         _settings = settings;
         _ownsDirectory = ownsDirectory;
         _services = services;
+        _decorate = decorate;
     }
 
     /// <summary>The temporary directory holding <c>data/</c> and <c>logs/</c>.</summary>
@@ -42,10 +44,11 @@ public sealed class ApiHost : IAsyncDisposable
 
     public IServiceProvider Services => _app!.Services;
 
-    /// <summary>Starts an application; <paramref name="settings"/> override the test defaults.</summary>
-    /// <summary>Starts a host; <paramref name="services"/> registers replacements before the app's
-    /// own defaults (a test's <see cref="TimeProvider"/>, say).</summary>
-    public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? root = null, Action<IServiceCollection>? services = null)
+    /// <summary>Starts an application; <paramref name="settings"/> override the test defaults,
+    /// <paramref name="services"/> registers replacements before the app's
+    /// own defaults (a test's <see cref="TimeProvider"/>, say); <paramref name="decorate"/> runs after
+    /// them, to wrap one (the silo's event log, say).</summary>
+    public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? root = null, Action<IServiceCollection>? services = null, Action<IServiceCollection>? decorate = null)
     {
         var (siloPort, gatewayPort) = PortAllocator.AllocateConsecutivePortPairs(1);
         var directory = root ?? Path.Combine(Path.GetTempPath(), "grainstream-api-" + Guid.NewGuid().ToString("N"));
@@ -64,7 +67,7 @@ public sealed class ApiHost : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
-        var host = new ApiHost(directory, all, ownsDirectory: root is null, services);
+        var host = new ApiHost(directory, all, ownsDirectory: root is null, services, decorate);
         await host.StartAppAsync();
         return host;
     }
@@ -83,6 +86,7 @@ public sealed class ApiHost : IAsyncDisposable
             _services?.Invoke(b.Services);
             b.WebHost.UseUrls("http://127.0.0.1:0");
         });
+        _decorate?.Invoke(builder.Services);
         var app = GrainStreamApi.Build(builder);
         await app.StartAsync();
         _app = app;

@@ -45,15 +45,5 @@ public sealed class CountingEventLog(IEventLog inner) : IEventLog
     /// <summary>Puts a counting log in front of the event log of the stream provider
     /// <paramref name="providerName"/> registered so far; <paramref name="created"/> gets it (one per silo).</summary>
     public static void Decorate(IServiceCollection services, Action<CountingEventLog> created, string providerName = GrainStreamEventsExtensions.DefaultProviderName)
-    {
-        var registered = services.Last(d => d.ServiceType == typeof(IEventLog) && Equals(d.ServiceKey, providerName));
-        var factory = registered.KeyedImplementationFactory ?? throw new InvalidOperationException("The event log is expected to be registered by a factory.");
-        services.Remove(registered);
-        services.AddKeyedSingleton<IEventLog>(providerName, (sp, key) =>
-        {
-            var counting = new CountingEventLog((IEventLog)factory(sp, key));
-            created(counting);
-            return counting;
-        });
-    }
+        => EventLogDecorator.Decorate(services, inner => new CountingEventLog(inner), created, providerName);
 }

@@ -1,0 +1,100 @@
+using System.Net;
+using GrainStream.Api.Errors;
+using GrainStream.Grains;
+using GrainStream.Persistence;
+using GrainStream.Tests.Support;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+
+namespace GrainStream.Tests.Api;
+
+/// <summary>A store out of space (SQLite, PostgreSQL, a log file) is answered 507 Insufficient storage
+/// with a problem, not a generic 500; nothing of the refused write is kept, and once space is back
+/// the stream goes on where it was, with no gap and no phantom event.</summary>
+public sealed class StorageFullTests
+{
+    private static readonly Serializer Serializer = new ServiceCollection()
+        .AddGrainStreamContracts()
+        .AddSerializer()
+        .BuildServiceProvider()
+        .GetRequiredService<Serializer>();
+
+    public static TheoryData<Exception> OutOfSpace() => new()
+    {
+        new SqliteException("database or disk is full", 13),
+        new Npgsql.PostgresException("could not extend file \"base/5/16384\": No space left on device", "ERROR", "ERROR", "53100"),
+        new IOException("No space left on device", 28),
+        new IOException("Disk quota exceeded", 122),
+        // As Orleans' storage bridge wraps what a provider throws.
+        new OrleansException("Error from storage provider during WriteStateAsync", new SqliteException("database or disk is full", 13)),
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfSpace))]
+    public void A_store_out_of_space_is_answered_507(Exception error)
+    {
+        Assert.True(StorageFull.Is(error));
+        Assert.Equal(StatusCodes.Status507InsufficientStorage, ProblemMapping.Map(ProblemMapping.Cause(error)).Status);
+    }
+
+    // What a cluster's silo can fail with (SQLite serves the embedded mode only, inside one process).
+    public static TheoryData<Exception> OutOfSpaceInACluster() => new()
+    {
+        new Npgsql.PostgresException("could not extend file \"base/5/16384\": No space left on device", "ERROR", "ERROR", "53100"),
+        new IOException("No space left on device", 28),
+        new OrleansException("Error from storage provider during WriteStateAsync", new Npgsql.PostgresException("could not write to file \"pg_wal/xlogtemp.99\": No space left on device", "PANIC", "PANIC", "53100")),
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfSpaceInACluster))]
+    public void Out_of_space_is_still_recognised_after_crossing_from_a_silo(Exception error)
+    {
+        var received = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(error));
+
+        Assert.NotNull(received);
+        Assert.Equal(StatusCodes.Status507InsufficientStorage, ProblemMapping.Map(ProblemMapping.Cause(received)).Status);
+    }
+
+    [Fact]
+    public void A_real_write_to_a_full_device_is_recognised()
+    {
+        if (!OperatingSystem.IsLinux()) return; // /dev/full: every write fails with ENOSPC
+        var error = Assert.ThrowsAny<IOException>(() => File.WriteAllBytes("/dev/full", [1, 2, 3]));
+
+        Assert.True(StorageFull.Is(error), $"{error.GetType().Name} (HResult {error.HResult}): {error.Message}");
+    }
+
+    [Fact]
+    public void Other_storage_failures_are_not_mistaken_for_a_full_disk()
+    {
+        Assert.False(StorageFull.Is(new SqliteException("database is locked", 5)));
+        Assert.False(StorageFull.Is(new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01")));
+        Assert.False(StorageFull.Is(new IOException("Input/output error", 5)));
+        Assert.Equal(StatusCodes.Status500InternalServerError, ProblemMapping.Map(new IOException("Input/output error", 5)).Status);
+    }
+
+    [Fact]
+    public async Task A_post_refused_for_a_full_disk_is_507_and_the_next_one_continues_the_stream_without_a_gap()
+    {
+        FailingEventLog? log = null;
+        await using var host = await ApiHost.StartAsync(decorate: s => FailingEventLog.Decorate(s, created => log = created));
+        var room = ApiHost.NewKey("room");
+        await using var events = await SseClient.OpenAsync(host.Client, $"/api/chat/rooms/{room}/events");
+        var first = await ApiHost.Read(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "before" }), HttpStatusCode.Created);
+
+        log!.Failure = new SqliteException("database or disk is full", 13);
+        var problem = await ApiHost.ReadProblem(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "refused" }), StatusCodes.Status507InsufficientStorage);
+        Assert.Equal("Insufficient storage", problem["title"]!.GetValue<string>());
+        Assert.Equal("https://tools.ietf.org/html/rfc4918#section-11.5", problem["type"]!.GetValue<string>());
+        log.Failure = null;
+        var after = await ApiHost.Read(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "after" }), HttpStatusCode.Created);
+
+        Assert.Equal(first["id"]!.GetValue<long>() + 1, after["id"]!.GetValue<long>());
+        var delivered = await events.TakeAsync(2, "the two stored messages");
+        Assert.Equal(["before", "after"], delivered.Select(e => e.Json()["text"]!.GetValue<string>()));
+        var history = (await host.GetJsonAsync($"/api/chat/rooms/{room}/messages")).AsArray();
+        Assert.Equal(["before", "after"], history.Select(m => m!["text"]!.GetValue<string>()));
+    }
+}
