@@ -82,8 +82,7 @@ public sealed class LogFileGrain(
             position += Encoding.UTF8.GetBytes(line, buffer.AsSpan(position));
             buffer[position++] = (byte)'\n';
         }
-        // One write at the end, whole or not at all. .NET's append mode writes at the end as it was
-        // when the file was opened (not O_APPEND), a moment earlier in this same call.
+        // One write at the end, whole or not at all, after whatever other programs appended.
         await using (var stream = root.OpenForAppend(Name, _options.AllowsCreate))
         {
             await WholeAppend.WriteAsync(stream, buffer);

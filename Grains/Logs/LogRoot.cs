@@ -59,20 +59,31 @@ public sealed class LogRoot
     }
 
     /// <summary>Opens the log <paramref name="name"/> for appending, creating it only when
-    /// <paramref name="allowCreate"/>. Writes go to the end the file had when it was opened: .NET's
-    /// append mode is a seek, not <c>O_APPEND</c>, so write soon after opening. The opened
-    /// file is checked, not just its path beforehand: a link swapped in between the check and the open
-    /// is refused too.</summary>
+    /// <paramref name="allowCreate"/>. Each write lands at the file's end as it is when written, also
+    /// when other programs append meanwhile (the kernel's append mode, see <see cref="KernelAppendMode"/>;
+    /// where that is not available, at the end the file had when opened). The opened file is checked,
+    /// not just its path beforehand: a link swapped in between the check and the open is refused too.</summary>
     /// <exception cref="FileNotFoundException">The log does not exist and may not be created (HTTP 404).</exception>
     /// <exception cref="UnauthorizedAccessException">The opened file lies outside the root.</exception>
     public FileStream OpenForAppend(string name, bool allowCreate)
     {
         var path = Resolve(name);
-        using var handle = OpenChecked(path, name, allowCreate);
-        // Reopened through the checked descriptor (Linux: /proc/self/fd/N is that very file), now in
-        // append mode; where there is no such path, the checked path is reopened.
-        var reopen = DescriptorPath(handle) ?? path;
-        return new FileStream(reopen, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        var handle = OpenChecked(path, name, allowCreate);
+        try
+        {
+            if (KernelAppendMode.TrySet(handle)) return new FileStream(handle, FileAccess.Write, bufferSize: 0);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+        using (handle)
+        {
+            // Reopened through the checked descriptor where there is such a path, in .NET's append mode.
+            var reopen = DescriptorPath(handle) ?? path;
+            return new FileStream(reopen, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        }
     }
 
     /// <summary>Opens the log <paramref name="name"/> for reading, checking the opened file as

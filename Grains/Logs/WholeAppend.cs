@@ -5,11 +5,12 @@ namespace GrainStream.Grains.Logs;
 /// would tail lines whose append was answered as failed, and a client's retry would write them twice.</summary>
 internal static class WholeAppend
 {
-    /// <summary>Writes <paramref name="bytes"/> at <paramref name="stream"/>'s position (its end); when
-    /// the write fails, cuts the file back to where the block began and rethrows.</summary>
+    /// <summary>Writes <paramref name="bytes"/> at the end of <paramref name="stream"/>'s file; when the
+    /// write fails, cuts the file back to the length it had and rethrows.</summary>
     public static async Task WriteAsync(Stream stream, ReadOnlyMemory<byte> bytes)
     {
-        var start = stream.Position;
+        // The file's length, not the stream's position: in the kernel's append mode the position says nothing.
+        var start = stream.Length;
         try
         {
             await stream.WriteAsync(bytes);
