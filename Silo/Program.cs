@@ -76,5 +76,15 @@ lifetime.ApplicationStarted.Register(() =>
     host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("GrainStream.Silo")
         .LogInformation("Silo {Silo} joined cluster {Cluster} (gateway port {GatewayPort})", silo.SiloAddress, cluster.ClusterId, silo.GatewayAddress?.Endpoint.Port);
 });
-await host.RunAsync();
-return 0;
+try
+{
+    await host.RunAsync();
+    return 0;
+}
+catch (Exception exception)
+{
+    // Logged with its stack by the host (the database unreachable at start, a port in use): end
+    // with one line and a failure code rather than an unhandled-exception abort.
+    Console.Error.WriteLine($"GrainStream.Silo could not run: {exception.Message}");
+    return 1;
+}

@@ -29,6 +29,9 @@ public sealed class DotnetProcess : IAsyncDisposable
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code, once the process has ended.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Starts <c>&lt;repo&gt;/<paramref name="project"/>/bin/&lt;configuration&gt;/&lt;tfm&gt;/<paramref name="assembly"/></c>
     /// with <paramref name="arguments"/> (as <c>--key=value</c>) in <paramref name="workingDirectory"/>.</summary>
     public static DotnetProcess Start(string project, string assembly, string name, IEnumerable<KeyValuePair<string, string>> arguments, string? workingDirectory = null)
