@@ -64,6 +64,22 @@ public sealed class DemoPageTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task A_window_opened_after_messages_were_posted_shows_them_from_the_history()
+    {
+        var text = $"posted before the page opened {Guid.NewGuid():N}";
+        var posted = await ApiHost.Read(await fixture.Host.PostJsonAsync("/api/chat/rooms/lobby/messages", new { author = "earlier", text }), System.Net.HttpStatusCode.Created);
+        var id = posted["id"]!.GetValue<long>();
+
+        await using var window = await fixture.OpenAsync();
+
+        var message = window.Page.Locator($"[data-testid=chat-message][data-id='{id}']");
+        await Expect(message).ToHaveAttributeAsync("data-via", "history", new() { Timeout = Wait });
+        await Expect(message).ToHaveAttributeAsync("data-author", "earlier");
+        Assert.Equal(text, await message.GetByTestId("chat-message-text").InnerTextAsync());
+        await window.AssertNoErrorsAsync();
+    }
+
+    [Fact]
     public async Task The_event_stream_strip_shows_the_nodes_meters_counting_the_pages_own_streams()
     {
         await using var window = await fixture.OpenAsync();
