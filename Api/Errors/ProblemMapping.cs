@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using GrainStream.Persistence;
 using GrainStream.Streams;
 using Orleans.Runtime;
 
@@ -72,7 +73,9 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
     internal static (int Status, string Title) Map(Exception exception) => exception switch
     {
         // Before the types below: a full disk shows as the store's own exception (SQLite, Npgsql, IO).
-        _ when GrainStream.Persistence.StorageFull.Is(exception) => (StatusCodes.Status507InsufficientStorage, "Insufficient storage"),
+        _ when StorageErrors.IsFull(exception) => (StatusCodes.Status507InsufficientStorage, "Insufficient storage"),
+        // Another process holds the SQLite file's lock (a backup, a shell): it lets go eventually.
+        _ when StorageErrors.IsBusy(exception) => (StatusCodes.Status503ServiceUnavailable, "The database is busy"),
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode switch
         {
             StatusCodes.Status413PayloadTooLarge => "Request body too large",

@@ -10,10 +10,11 @@ using Orleans.Serialization;
 
 namespace GrainStream.Tests.Api;
 
-/// <summary>A store out of space (SQLite, PostgreSQL, a log file) is answered 507 Insufficient storage
-/// with a problem, not a generic 500; nothing of the refused write is kept, and once space is back
-/// the stream goes on where it was, with no gap and no phantom event.</summary>
-public sealed class StorageFullTests
+/// <summary>Storage failures a client can act on get their own answer, not a generic 500: a store out
+/// of space (SQLite, PostgreSQL, a log file) 507 Insufficient storage, where nothing of the refused
+/// write is kept and, once space is back, the stream goes on where it was with no gap and no phantom
+/// event; an SQLite file another process keeps locked 503.</summary>
+public sealed class StorageErrorTests
 {
     private static readonly Serializer Serializer = new ServiceCollection()
         .AddGrainStreamContracts()
@@ -35,7 +36,7 @@ public sealed class StorageFullTests
     [MemberData(nameof(OutOfSpace))]
     public void A_store_out_of_space_is_answered_507(Exception error)
     {
-        Assert.True(StorageFull.Is(error));
+        Assert.True(StorageErrors.IsFull(error));
         Assert.Equal(StatusCodes.Status507InsufficientStorage, ProblemMapping.Map(ProblemMapping.Cause(error)).Status);
     }
 
@@ -63,15 +64,25 @@ public sealed class StorageFullTests
         if (!OperatingSystem.IsLinux()) return; // /dev/full: every write fails with ENOSPC
         var error = Assert.ThrowsAny<IOException>(() => File.WriteAllBytes("/dev/full", [1, 2, 3]));
 
-        Assert.True(StorageFull.Is(error), $"{error.GetType().Name} (HResult {error.HResult}): {error.Message}");
+        Assert.True(StorageErrors.IsFull(error), $"{error.GetType().Name} (HResult {error.HResult}): {error.Message}");
+    }
+
+    [Fact]
+    public void A_database_file_another_process_keeps_locked_is_answered_503()
+    {
+        var locked = new SqliteException("database is locked", 5);
+
+        Assert.True(StorageErrors.IsBusy(locked));
+        Assert.False(StorageErrors.IsFull(locked));
+        Assert.Equal((StatusCodes.Status503ServiceUnavailable, "The database is busy"), ProblemMapping.Map(locked));
     }
 
     [Fact]
     public void Other_storage_failures_are_not_mistaken_for_a_full_disk()
     {
-        Assert.False(StorageFull.Is(new SqliteException("database is locked", 5)));
-        Assert.False(StorageFull.Is(new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01")));
-        Assert.False(StorageFull.Is(new IOException("Input/output error", 5)));
+        Assert.False(StorageErrors.IsFull(new SqliteException("database is locked", 5)));
+        Assert.False(StorageErrors.IsFull(new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01")));
+        Assert.False(StorageErrors.IsFull(new IOException("Input/output error", 5)));
         Assert.Equal(StatusCodes.Status500InternalServerError, ProblemMapping.Map(new IOException("Input/output error", 5)).Status);
     }
 
