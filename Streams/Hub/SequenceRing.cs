@@ -3,15 +3,27 @@ namespace GrainStream.Streams;
 /// <summary>The most recent items of a numbered sequence (a stream's events, or their encoded
 /// frames), in a fixed-size ring: it always holds one unbroken run of sequence numbers, so that a
 /// reader asking "from N on" is answered from memory or told plainly that the ring does not reach
-/// back that far. Not thread-safe: its owner serialises access.</summary>
+/// back that far. The ring grows to its capacity as items come, so that the many streams that see
+/// few events (a quiet room, a task's few states) hold a few slots rather than the whole capacity.
+/// Not thread-safe: its owner serialises access.</summary>
 /// <typeparam name="T">The item.</typeparam>
 public sealed class SequenceRing<T>
 {
-    private readonly T[] _items;
+    private const int InitialSlots = 16;
+
+    private readonly int _capacity;
+    private T[] _items;
     private int _head; // index of the oldest item
 
     /// <summary>A ring of at most <paramref name="capacity"/> items (at least one).</summary>
-    public SequenceRing(int capacity) => _items = new T[Math.Max(1, capacity)];
+    public SequenceRing(int capacity)
+    {
+        _capacity = Math.Max(1, capacity);
+        _items = new T[Math.Min(_capacity, InitialSlots)];
+    }
+
+    /// <summary>The most items the ring holds.</summary>
+    public int Capacity => _capacity;
 
     /// <summary>Items held.</summary>
     public int Count { get; private set; }
@@ -42,6 +54,7 @@ public sealed class SequenceRing<T>
     {
         if (Count > 0 && sequence != EndSequence) Clear();
         if (Count == 0) FirstSequence = sequence;
+        if (Count == _items.Length && _items.Length < _capacity) Grow();
         if (Count < _items.Length)
         {
             _items[(_head + Count) % _items.Length] = item;
@@ -53,6 +66,15 @@ public sealed class SequenceRing<T>
             _head = (_head + 1) % _items.Length;
             FirstSequence++;
         }
+    }
+
+    // Doubles the slots (up to the capacity), the oldest item moving to the first slot.
+    private void Grow()
+    {
+        var grown = new T[Math.Min(_capacity, _items.Length * 2)];
+        for (var i = 0; i < Count; i++) grown[i] = _items[(_head + i) % _items.Length];
+        _items = grown;
+        _head = 0;
     }
 
     /// <summary>Forgets every item.</summary>
