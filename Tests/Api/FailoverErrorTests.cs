@@ -1,10 +1,8 @@
 using GrainStream.Api.Errors;
-using GrainStream.Grains;
 using GrainStream.Persistence.Postgres;
 using GrainStream.Streams;
+using GrainStream.Tests.Support;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Serialization;
 
 namespace GrainStream.Tests.Api;
 
@@ -12,12 +10,6 @@ namespace GrainStream.Tests.Api;
 /// serializer as the silos and clients configure it, and the API answers 503 (try again), never 500.</summary>
 public sealed class FailoverErrorTests
 {
-    private static readonly Serializer Serializer = new ServiceCollection()
-        .AddGrainStreamContracts()
-        .AddSerializer()
-        .BuildServiceProvider()
-        .GetRequiredService<Serializer>();
-
     public static TheoryData<Exception> FailoverErrors() => new()
     {
         new SiloFencedException("The cluster declared this silo dead.", new Npgsql.PostgresException("silo declared dead", "ERROR", "ERROR", PostgresSiloFence.SqlState)),
@@ -32,7 +24,7 @@ public sealed class FailoverErrorTests
     [MemberData(nameof(FailoverErrors))]
     public void A_failover_error_crosses_the_wire_as_itself_and_is_answered_503(Exception error)
     {
-        var received = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(error));
+        var received = ContractWire.RoundTrip<Exception>(error);
 
         Assert.IsType(error.GetType(), received);
         Assert.Equal(error.Message, received.Message);

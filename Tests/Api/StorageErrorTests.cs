@@ -1,12 +1,9 @@
 using System.Net;
 using GrainStream.Api.Errors;
-using GrainStream.Grains;
 using GrainStream.Persistence;
 using GrainStream.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Serialization;
 
 namespace GrainStream.Tests.Api;
 
@@ -16,12 +13,6 @@ namespace GrainStream.Tests.Api;
 /// event; an SQLite file another process keeps locked 503.</summary>
 public sealed class StorageErrorTests
 {
-    private static readonly Serializer Serializer = new ServiceCollection()
-        .AddGrainStreamContracts()
-        .AddSerializer()
-        .BuildServiceProvider()
-        .GetRequiredService<Serializer>();
-
     public static TheoryData<Exception> OutOfSpace() => new()
     {
         new SqliteException("database or disk is full", 13),
@@ -52,9 +43,8 @@ public sealed class StorageErrorTests
     [MemberData(nameof(OutOfSpaceInACluster))]
     public void Out_of_space_is_still_recognised_after_crossing_from_a_silo(Exception error)
     {
-        var received = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(error));
+        var received = ContractWire.RoundTrip<Exception>(error);
 
-        Assert.NotNull(received);
         Assert.Equal(StatusCodes.Status507InsufficientStorage, ProblemMapping.Map(ProblemMapping.Cause(received)).Status);
     }
 
