@@ -1,7 +1,7 @@
 namespace GrainStream.Streams;
 
 /// <summary>The most recent items of a numbered sequence (a stream's events, or their encoded
-/// frames), in a fixed-size ring: it always holds one unbroken run of sequence numbers, so that a
+/// frames), in a ring of bounded size: it always holds one unbroken run of sequence numbers, so that a
 /// reader asking "from N on" is answered from memory or told plainly that the ring does not reach
 /// back that far. The ring grows to its capacity as items come, so that the many streams that see
 /// few events (a quiet room, a task's few states) hold a few slots rather than the whole capacity.
