@@ -85,8 +85,22 @@ public class ChatRoomGrain(
         Remember(message);
         state.State.MessageCount++;
         state.State.LastId = message.Id;
-        if (++_uncheckpointedMessages >= Math.Max(1, _options.MessagesPerStateWrite)) await WriteStateAsync();
+        if (++_uncheckpointedMessages >= Math.Max(1, _options.MessagesPerStateWrite)) await CheckpointAfterPostAsync();
         return new PostMessageResult(message, Created: true);
+    }
+
+    // The message is committed with its event by now, so a checkpoint that fails (a full disk) is not
+    // the post's failure: answering one would make a client without a clientId post it twice. The
+    // failure is logged and the activation reloads, recounting from the history (WriteStateAsync).
+    private async Task CheckpointAfterPostAsync()
+    {
+        try
+        {
+            await WriteStateAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+        }
     }
 
     /// <inheritdoc/>

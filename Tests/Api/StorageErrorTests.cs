@@ -98,4 +98,27 @@ public sealed class StorageErrorTests
         var history = (await host.GetJsonAsync($"/api/chat/rooms/{room}/messages")).AsArray();
         Assert.Equal(["before", "after"], history.Select(m => m!["text"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task A_post_whose_event_is_stored_succeeds_though_the_rooms_checkpoint_cannot_be_written()
+    {
+        FailingGrainStorage? storage = null;
+        await using var host = await ApiHost.StartAsync(
+            settings: new Dictionary<string, string?> { ["Chat:MessagesPerStateWrite"] = "1" },
+            decorate: s => FailingGrainStorage.Decorate(s, created => storage = created));
+        var room = ApiHost.NewKey("room");
+        await ApiHost.Read(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "one" }), HttpStatusCode.Created);
+
+        storage!.Failure = new SqliteException("database or disk is full", 13);
+        var second = await ApiHost.Read(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "two" }), HttpStatusCode.Created);
+        storage.Failure = null;
+        var third = await ApiHost.Read(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "three" }), HttpStatusCode.Created);
+
+        Assert.Equal(second["id"]!.GetValue<long>() + 1, third["id"]!.GetValue<long>());
+        var history = (await host.GetJsonAsync($"/api/chat/rooms/{room}/messages")).AsArray();
+        Assert.Equal(["one", "two", "three"], history.Select(m => m!["text"]!.GetValue<string>()));
+        var summary = await host.GetJsonAsync($"/api/chat/rooms/{room}");
+        Assert.Equal(3, summary["messageCount"]!.GetValue<long>());
+        Assert.Equal(third["id"]!.GetValue<long>(), summary["lastId"]!.GetValue<long>());
+    }
 }

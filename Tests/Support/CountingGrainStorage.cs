@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using GrainStream.Grains.Queues;
-using GrainStream.Persistence.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Providers;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -37,14 +35,5 @@ public sealed class CountingGrainStorage(IGrainStorage inner) : IGrainStorage
     /// <summary>Makes the default grain storage a counting one in front of the SQLite storage;
     /// <paramref name="created"/> gets it (one per silo).</summary>
     public static void Decorate(IServiceCollection services, Action<CountingGrainStorage> created)
-    {
-        services.AddSingleton(sp =>
-        {
-            var counting = new CountingGrainStorage(sp.GetRequiredService<SqliteGrainStorage>());
-            created(counting);
-            return counting;
-        });
-        services.AddKeyedSingleton<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, (sp, _) => sp.GetRequiredService<CountingGrainStorage>());
-        services.AddSingleton<IGrainStorage>(sp => sp.GetRequiredService<CountingGrainStorage>());
-    }
+        => GrainStorageDecorator.Decorate(services, inner => new CountingGrainStorage(inner), created);
 }
