@@ -97,8 +97,24 @@ public class MessageQueueGrain(
         await AppendAsync([message]);
         _messages.Add(message);
         ReportDepth();
-        await DispatchAsync(changed: false);
+        await DispatchAfterEnqueueAsync(message.Id);
         return message.Id;
+    }
+
+    // The message is durable with its id by now, so a dispatch that cannot be stored (a full disk) is
+    // not the enqueue's failure: answering one would make the client enqueue it twice. The activation
+    // reloads from its state and log, which hold the message, and dispatches it from there.
+    private async Task DispatchAfterEnqueueAsync(long id)
+    {
+        try
+        {
+            await DispatchAsync(changed: false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Queue {Queue} stored message {Id} but could not dispatch it now; it is dispatched once the queue reloads", _queue, id);
+            DeactivateOnIdle();
+        }
     }
 
     /// <inheritdoc/>

@@ -121,4 +121,23 @@ public sealed class StorageErrorTests
         Assert.Equal(3, summary["messageCount"]!.GetValue<long>());
         Assert.Equal(third["id"]!.GetValue<long>(), summary["lastId"]!.GetValue<long>());
     }
+
+    [Fact]
+    public async Task An_enqueued_message_is_kept_and_delivered_though_its_dispatch_could_not_be_stored()
+    {
+        FailingGrainStorage? storage = null;
+        await using var host = await ApiHost.StartAsync(decorate: s => FailingGrainStorage.Decorate(s, created => storage = created));
+        var queue = ApiHost.NewKey("q");
+        await using var consumer = await SseClient.OpenAsync(host.Client, $"/api/queues/{queue}/events?consumer=c1");
+        await Eventually.TrueAsync(async () => (await host.GetJsonAsync($"/api/queues/{queue}"))["consumers"]!.AsArray().Any(c => c!.GetValue<string>() == "c1"),
+            "c1 reported as connected");
+
+        storage!.Failure = new SqliteException("database or disk is full", 13);
+        var enqueued = await ApiHost.Read(await host.PostJsonAsync($"/api/queues/{queue}/messages", new { body = "kept" }), HttpStatusCode.Created);
+        storage.Failure = null;
+
+        var delivered = (await consumer.NextOfTypeAsync("message")).Json();
+        Assert.Equal(enqueued["id"]!.GetValue<long>(), delivered["id"]!.GetValue<long>());
+        Assert.Equal("kept", delivered["body"]!.GetValue<string>());
+    }
 }
