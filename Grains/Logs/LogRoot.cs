@@ -80,9 +80,9 @@ public sealed class LogRoot
         }
         using (handle)
         {
-            // Reopened through the checked descriptor where there is such a path, in .NET's append mode.
-            var reopen = DescriptorPath(handle) ?? path;
-            return new FileStream(reopen, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+            // No kernel append mode (not Linux, so no /proc/self/fd either): the checked path, reopened
+            // in .NET's append mode while the checked handle is held.
+            return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
         }
     }
 

@@ -13,14 +13,16 @@ namespace GrainStream.Tests.Api;
 /// event; an SQLite file another process keeps locked 503.</summary>
 public sealed class StorageErrorTests
 {
+    private static SqliteException SqliteFull() => new("database or disk is full", 13);
+
     public static TheoryData<Exception> OutOfSpace() => new()
     {
-        new SqliteException("database or disk is full", 13),
+        SqliteFull(),
         new Npgsql.PostgresException("could not extend file \"base/5/16384\": No space left on device", "ERROR", "ERROR", "53100"),
         new IOException("No space left on device", 28),
         new IOException("Disk quota exceeded", 122),
         // As Orleans' storage bridge wraps what a provider throws.
-        new OrleansException("Error from storage provider during WriteStateAsync", new SqliteException("database or disk is full", 13)),
+        new OrleansException("Error from storage provider during WriteStateAsync", SqliteFull()),
     };
 
     [Theory]
@@ -85,7 +87,7 @@ public sealed class StorageErrorTests
         await using var events = await SseClient.OpenAsync(host.Client, $"/api/chat/rooms/{room}/events");
         var first = await ApiHost.Read(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "before" }), HttpStatusCode.Created);
 
-        log!.Failure = new SqliteException("database or disk is full", 13);
+        log!.Failure = SqliteFull();
         var problem = await ApiHost.ReadProblem(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "refused" }), StatusCodes.Status507InsufficientStorage);
         Assert.Equal("Insufficient storage", problem["title"]!.GetValue<string>());
         Assert.Equal("https://tools.ietf.org/html/rfc4918#section-11.5", problem["type"]!.GetValue<string>());
@@ -109,7 +111,7 @@ public sealed class StorageErrorTests
         var room = ApiHost.NewKey("room");
         await ApiHost.Read(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "one" }), HttpStatusCode.Created);
 
-        storage!.Failure = new SqliteException("database or disk is full", 13);
+        storage!.Failure = SqliteFull();
         var second = await ApiHost.Read(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "two" }), HttpStatusCode.Created);
         storage.Failure = null;
         var third = await ApiHost.Read(await host.PostJsonAsync($"/api/chat/rooms/{room}/messages", new { author = "ada", text = "three" }), HttpStatusCode.Created);
@@ -132,7 +134,7 @@ public sealed class StorageErrorTests
         await Eventually.TrueAsync(async () => (await host.GetJsonAsync($"/api/queues/{queue}"))["consumers"]!.AsArray().Any(c => c!.GetValue<string>() == "c1"),
             "c1 reported as connected");
 
-        storage!.Failure = new SqliteException("database or disk is full", 13);
+        storage!.Failure = SqliteFull();
         var enqueued = await ApiHost.Read(await host.PostJsonAsync($"/api/queues/{queue}/messages", new { body = "kept" }), HttpStatusCode.Created);
         storage.Failure = null;
 
